@@ -1,0 +1,66 @@
+/**
+ * The engine contract: the system under test. Every engine (one folder each)
+ * implements {@link Engine}; the daemon, the tests and the benchmarks use
+ * nothing else. Engines are synchronous and contain no timing code: the
+ * callers measure, the engines only count the work they do.
+ */
+
+/** Names of the built-in engines. */
+export type EngineKind = 'tdb' | 'trie' | 'tdb-pernode' | 'trie-replay';
+
+/** Every built-in engine kind, in presentation order. */
+export const ENGINE_KINDS: readonly EngineKind[] = ['tdb', 'trie', 'tdb-pernode', 'trie-replay'];
+
+/** Options common to every engine. */
+export interface EngineOptions {
+  /** Where a file-backed engine keeps its files (default: a fresh temp dir, removed on close). */
+  readonly dir?: string;
+  /**
+   * Most nodes an unprivileged domain may own (`EQUOTA` past it; dom0 is
+   * exempt). Default 1000, oxenstored's `quota-maxentity`.
+   */
+  readonly maxNodesPerDomain?: number;
+}
+
+/** Default for {@link EngineOptions.maxNodesPerDomain}. */
+export const DEFAULT_MAX_NODES_PER_DOMAIN = 1000;
+
+/**
+ * A xenstore store with transactions. Every call names the calling domain
+ * (0 = privileged dom0) and the transaction (`txId` 0 = none). Paths are
+ * absolute (`EINVAL` otherwise); values are byte strings, one char per byte
+ * (latin1). Failures throw `XsError` with a xenstore errno name.
+ */
+export interface Engine {
+  /** Which engine this is. */
+  readonly kind: EngineKind;
+  /** Value of a node (`ENOENT` if missing, `EACCES` if not readable). */
+  read(domid: number, txId: number, path: string): string;
+  /** Sets a node's value, creating it and any missing parents. */
+  write(domid: number, txId: number, path: string, value: string): void;
+  /** Creates a node with an empty value (and missing parents); an existing node is left alone. */
+  mkdir(domid: number, txId: number, path: string): void;
+  /** Removes a node and everything below it. */
+  rm(domid: number, txId: number, path: string): void;
+  /** Names of a node's children, in the engine's order. */
+  directory(domid: number, txId: number, path: string): string[];
+  /** Permissions of a node in wire text form, e.g. `['b0']`, `['n5','r0']`. */
+  getPerms(domid: number, txId: number, path: string): string[];
+  /** Replaces a node's permissions (wire text form). */
+  setPerms(domid: number, txId: number, path: string, perms: string[]): void;
+  /** Starts a transaction for `domid`; returns its non-zero id. */
+  txStart(domid: number): number;
+  /**
+   * Ends a transaction. With `commit`, returns the paths the commit changed
+   * (for watches), or throws `EAGAIN` when the engine refuses it; an abort
+   * returns `[]`. An unknown `txId` throws `ENOENT`.
+   */
+  txEnd(domid: number, txId: number, commit: boolean): string[];
+  /** Work done so far (bytes copied, nodes allocated, commits, aborts, ...); a fresh object. */
+  counters(): Record<string, number>;
+  /** Releases files and handles. The engine is unusable afterwards. */
+  close(): void;
+}
+
+/** Builds an engine of one kind. */
+export type EngineFactory = (options: EngineOptions) => Engine;

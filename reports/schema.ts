@@ -1,0 +1,121 @@
+/**
+ * The results file format (`results/<id>/results.json`), schema-versioned and
+ * validated with zod on write and on read. Runs, sweeps and `bench` all
+ * write this shape; reports, the gate and merge only read it.
+ */
+import { z } from 'zod';
+
+/** Version of the results format written by this xstorm. */
+export const SCHEMA_VERSION = 1;
+
+/** Latency distribution summary, milliseconds. */
+export const LatencySummarySchema = z.strictObject({
+  count: z.number().int().nonnegative(),
+  mean: z.number().nonnegative(),
+  p50: z.number().nonnegative(),
+  p90: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+  p999: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+});
+export type LatencySummary = z.infer<typeof LatencySummarySchema>;
+
+const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** One measured run: one scenario × engine (or target) × guest count × repetition. */
+export const RunResultSchema = z.strictObject({
+  /** Unique within a results file; identifies the grid cell (used by merge, gate and reports). */
+  key: z.string().min(1),
+  scenario: z.string().min(1),
+  /** Engine kind (`trie`, `tdb`, ...) or a target label such as `socket:oxenstored`. */
+  engine: z.string().min(1),
+  /** `engine` for an in-process engine behind xstorm's daemon, else `socket:<path>`. */
+  target: z.string().min(1),
+  driver: z.enum(['real', 'sim']),
+  /** Cost profile name for the simulated driver, null for real time. */
+  profile: z.string().nullable(),
+  guests: z.number().int().nonnegative(),
+  rep: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  params: z.record(z.string(), ParamValue),
+  /** Length of the measured run in seconds (simulated seconds for `sim`). */
+  durationS: z.number().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  /** Successful TRANSACTION_END commits. */
+  commits: z.number().int().nonnegative(),
+  /** Commits refused with EAGAIN. */
+  eagain: z.number().int().nonnegative(),
+  /** Error replies other than EAGAIN. */
+  otherErrors: z.number().int().nonnegative(),
+  /** Logical transactions completed (each may take several attempts). */
+  logicalTxns: z.number().int().nonnegative(),
+  /** Committed logical transactions per second. */
+  goodput: z.number().nonnegative(),
+  /** Requests per second. */
+  throughput: z.number().nonnegative(),
+  /** eagain / (commits + eagain); 0 when there were none. */
+  abortRate: z.number().min(0).max(1),
+  /** Retries per logical transaction (attempts − 1). */
+  retries: z.strictObject({ mean: z.number().nonnegative(), p99: z.number().nonnegative(), max: z.number().nonnegative() }),
+  /** Logical-transaction latency including retries. */
+  latency: LatencySummarySchema,
+  /** Single request round-trip latency. */
+  requestLatency: LatencySummarySchema,
+  /** Per-actor progress: commits of the least and best served guest, guests with no commit. */
+  fairness: z.strictObject({
+    minCommits: z.number().int().nonnegative(),
+    maxCommits: z.number().int().nonnegative(),
+    starved: z.number().int().nonnegative(),
+  }),
+  livelocked: z.boolean(),
+  /** Actor classes that kept attempting but committed < 1% over the last half of the run. */
+  livelockedClasses: z.array(z.string()),
+  sustained: z.boolean(),
+  slo: z.strictObject({ description: z.string(), ok: z.boolean(), detail: z.string() }),
+  /** The engine's own work counters at the end of the run (empty for socket targets). */
+  engineCounters: z.record(z.string(), z.number()),
+  daemon: z.strictObject({ cpuMs: z.number().nonnegative().nullable(), rssBytes: z.number().nonnegative().nullable() }),
+  /** Cumulative time (s) at which the k-th guest was started (paper-7.3, boot-storm). */
+  guestStarts: z.array(z.strictObject({ guest: z.number().int().positive(), timeS: z.number().nonnegative() })).optional(),
+  /** Per-interval counts over the run. */
+  timeline: z.array(z.strictObject({ tS: z.number().nonnegative(), commits: z.number().int().nonnegative(), eagain: z.number().int().nonnegative() })).optional(),
+  /** Scenario-specific figures (e.g. `storeNodes`, `costPerOpUs`). */
+  extra: z.record(z.string(), z.number()).optional(),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;
+
+/** Where and with what the results were produced. */
+export const MetaSchema = z.strictObject({
+  xstormVersion: z.string(),
+  gitCommit: z.string().nullable(),
+  node: z.string(),
+  os: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int().positive(),
+  /** The command line that produced the file. */
+  command: z.array(z.string()),
+});
+export type Meta = z.infer<typeof MetaSchema>;
+
+/** Headline of a sweep or bench: largest sustained guest count per engine and the trie/tdb ratio. */
+export const HeadlineSchema = z.looseObject({
+  maxSustainedGuests: z.record(z.string(), z.number().int().nonnegative().nullable()),
+  ratio: z.number().nullable(),
+});
+export type Headline = z.infer<typeof HeadlineSchema>;
+
+/** A whole results file. */
+export const ResultsFileSchema = z.strictObject({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string().min(1),
+  kind: z.enum(['run', 'sweep', 'bench']),
+  createdAt: z.string(),
+  meta: MetaSchema,
+  /** The full configuration the runs were made with (JSON). */
+  config: z.record(z.string(), z.unknown()),
+  runs: z.array(RunResultSchema),
+  headline: HeadlineSchema.optional(),
+  /** Present when this file holds one shard of a sweep. */
+  shard: z.strictObject({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+});
+export type ResultsFile = z.infer<typeof ResultsFileSchema>;

@@ -37,3 +37,6 @@ export const HEADER_SIZE = 16;
 
 /** Size of each ring of `struct xenstore_domain_interface` (XENSTORE_RING_SIZE). */
 export const RING_SIZE = 1024;
+
+/** Largest message payload in bytes (XENSTORE_PAYLOAD_MAX). */
+export const XENSTORE_PAYLOAD_MAX = 4096;

@@ -1,0 +1,368 @@
+/**
+ * The ring transport: one `SharedArrayBuffer` per guest connection, laid
+ * out like Xen's `struct xenstore_domain_interface` (a 4096-byte page), and
+ * `Atomics` doorbells standing for the event channel. Works across
+ * worker_threads: a {@link RingEndpoint} is plain data for `postMessage`.
+ *
+ * Page layout (byte offsets, as in xs_wire.h, then xstorm's extras):
+ *
+ * | offset | field |
+ * |---|---|
+ * | 0    | req[1024] — client → daemon bytes |
+ * | 1024 | rsp[1024] — daemon → client bytes |
+ * | 2048 | u32 req_cons, 2052 req_prod, 2056 rsp_cons, 2060 rsp_prod |
+ * | 2064 | u32 server_features, 2068 connection, 2072 error (unused, zero) |
+ * | 2080 | i32 client bell (the daemon → guest event channel) |
+ * | 2084 | i32 closed flags (1 = client closed, 2 = daemon closed) |
+ * | 2088 | i32 req-wait: client waits for req space (daemon must ring it on consume) |
+ * | 2092 | i32 rsp-wait: daemon waits for rsp space (client must ring it on consume) |
+ *
+ * Indices are free-running u32 (wrap at 2^32) and masked by 1023 to index a
+ * ring; `prod - cons` (mod 2^32) is the number of unread bytes. Every index,
+ * bell and flag access goes through `Atomics` (sequentially consistent),
+ * so data bytes written before a producer index store are visible to the
+ * reader that loads that index.
+ *
+ * Bell protocol: a bell is an Int32 counter. To signal, `Atomics.add(+1)`
+ * then `Atomics.notify`. A waiter loads the counter, checks for work, then
+ * waits while the counter still equals the loaded value — no lost wake-ups.
+ * The daemon bell is ONE word shared by all rings of a daemon: the daemon
+ * thread waits on it and, when woken, scans its rings.
+ */
+import { RING_SIZE } from './wire.ts';
+import type { ClientTransport } from './types.ts';
+
+/** A ring connection's shared memory: plain data, `postMessage`-able. */
+export interface RingEndpoint {
+  /** The `xenstore_domain_interface` page (4096 bytes). */
+  readonly sab: SharedArrayBuffer;
+  /** One Int32 shared by all rings of a daemon: rung on every client → daemon event. */
+  readonly daemonBell: SharedArrayBuffer;
+}
+
+/** Size of the shared page. */
+export const RING_PAGE_SIZE = 4096;
+
+const MASK = RING_SIZE - 1;
+const REQ_OFF = 0;
+const RSP_OFF = RING_SIZE;
+// Int32 word indices into the page.
+const REQ_CONS = 2048 / 4;
+const REQ_PROD = 2052 / 4;
+const RSP_CONS = 2056 / 4;
+const RSP_PROD = 2060 / 4;
+const CLIENT_BELL = 2080 / 4;
+const CLOSED = 2084 / 4;
+const REQ_WAIT = 2088 / 4;
+const RSP_WAIT = 2092 / 4;
+
+const CLIENT_CLOSED = 1;
+const DAEMON_CLOSED = 2;
+
+/** Allocates the daemon bell (one Int32) for {@link createRingEndpoint}. */
+export function createDaemonBell(): SharedArrayBuffer {
+  return new SharedArrayBuffer(4);
+}
+
+/**
+ * Creates a connection's shared page. `startIndex` (tests) sets all four
+ * ring indices, e.g. near 2^32 to exercise wrap-around.
+ */
+export function createRingEndpoint(daemonBell: SharedArrayBuffer, startIndex = 0): RingEndpoint {
+  const sab = new SharedArrayBuffer(RING_PAGE_SIZE);
+  const w = new Int32Array(sab);
+  const s = startIndex | 0;
+  w[REQ_CONS] = s;
+  w[REQ_PROD] = s;
+  w[RSP_CONS] = s;
+  w[RSP_PROD] = s;
+  return { sab, daemonBell };
+}
+
+/** Rings a bell word: +1 then wake its waiters. */
+export function ringBell(words: Int32Array, index = 0): void {
+  Atomics.add(words, index, 1);
+  Atomics.notify(words, index);
+}
+
+/**
+ * Copies `src[from..from+n)` into `ring` (at `base`) starting at free-running
+ * index `prod`, splitting at the ring edge.
+ */
+function copyIn(page: Uint8Array, base: number, prod: number, src: Uint8Array, from: number, n: number): void {
+  const at = prod & MASK;
+  const first = Math.min(n, RING_SIZE - at);
+  page.set(src.subarray(from, from + first), base + at);
+  if (first < n) page.set(src.subarray(from + first, from + n), base);
+}
+
+/** Copies `n` bytes from `ring` at free-running index `cons` into a new array. */
+function copyOut(page: Uint8Array, base: number, cons: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const at = cons & MASK;
+  const first = Math.min(n, RING_SIZE - at);
+  out.set(page.subarray(base + at, base + at + first), 0);
+  if (first < n) out.set(page.subarray(base, base + n - first), first);
+  return out;
+}
+
+/**
+ * Outgoing bytes not yet in the ring: a FIFO of frames with a read offset
+ * into the first.
+ */
+class Backlog {
+  #frames: Uint8Array[] = [];
+  #head = 0;
+  #off = 0;
+  bytes = 0;
+
+  push(frame: Uint8Array, from: number): void {
+    if (from === 0) this.#frames.push(frame);
+    else this.#frames.push(frame.subarray(from));
+    this.bytes += frame.length - from;
+  }
+
+  /**
+   * Writes as much as fits into the ring of `page` at `base`; returns the
+   * new producer index.
+   */
+  drain(page: Uint8Array, base: number, prod: number, free: number): number {
+    while (free > 0 && this.#head < this.#frames.length) {
+      const f = this.#frames[this.#head]!;
+      const n = Math.min(free, f.length - this.#off);
+      copyIn(page, base, prod, f, this.#off, n);
+      prod = (prod + n) | 0;
+      free -= n;
+      this.bytes -= n;
+      this.#off += n;
+      if (this.#off === f.length) {
+        this.#frames[this.#head] = EMPTY;
+        this.#head++;
+        this.#off = 0;
+      }
+    }
+    if (this.#head === this.#frames.length) {
+      this.#frames.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64) {
+      this.#frames.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return prod;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Keeps the thread's event loop alive while any ring client is open
+ * (`Atomics.waitAsync` alone does not, unlike a socket).
+ */
+let liveClients = 0;
+let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+function acquireKeepAlive(): void {
+  if (liveClients++ === 0) {
+    keepAliveTimer ??= setInterval(() => {}, 1 << 30);
+    keepAliveTimer.ref();
+  }
+}
+function releaseKeepAlive(): void {
+  if (--liveClients === 0) keepAliveTimer?.unref();
+}
+
+/**
+ * The guest side of a ring connection. `send` copies frames into the
+ * request ring (in pieces when the ring is full) and rings the daemon
+ * bell; replies are read when the client bell changes, through
+ * `Atomics.waitAsync`, so any number of clients share one thread's event
+ * loop. Like a socket, an open transport keeps the event loop alive.
+ */
+export class RingClientTransport implements ClientTransport {
+  readonly #page: Uint8Array;
+  readonly #w: Int32Array;
+  readonly #bell: Int32Array;
+  readonly #backlog = new Backlog();
+  #dataListeners: ((chunk: Uint8Array) => void)[] = [];
+  #closeListeners: ((error?: Error) => void)[] = [];
+  #closed = false;
+  #seen: number;
+
+  constructor(endpoint: RingEndpoint) {
+    this.#page = new Uint8Array(endpoint.sab);
+    this.#w = new Int32Array(endpoint.sab);
+    this.#bell = new Int32Array(endpoint.daemonBell);
+    this.#seen = Atomics.load(this.#w, CLIENT_BELL);
+    acquireKeepAlive();
+    this.#arm();
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.#closed) throw new Error('ring transport is closed');
+    this.#backlog.push(frame, 0);
+    this.#pump();
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): void {
+    this.#dataListeners.push(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    this.#closeListeners.push(listener);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    Atomics.or(this.#w, CLOSED, CLIENT_CLOSED);
+    ringBell(this.#bell);
+    this.#finish(undefined);
+  }
+
+  /** Bytes queued but not yet in the request ring. */
+  get backlog(): number {
+    return this.#backlog.bytes;
+  }
+
+  #finish(error: Error | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Wake our own pending waitAsync so it settles now.
+    ringBell(this.#w, CLIENT_BELL);
+    releaseKeepAlive();
+    for (const l of this.#closeListeners) l(error);
+  }
+
+  /** Writes backlog into the request ring while there is space. */
+  #pump(): void {
+    const w = this.#w;
+    for (;;) {
+      const cons = Atomics.load(w, REQ_CONS);
+      const prod = Atomics.load(w, REQ_PROD);
+      const free = RING_SIZE - ((prod - cons) >>> 0);
+      if (free > 0 && this.#backlog.bytes > 0) {
+        Atomics.store(w, REQ_PROD, this.#backlog.drain(this.#page, REQ_OFF, prod, free));
+        ringBell(this.#bell);
+      }
+      if (this.#backlog.bytes === 0) return;
+      // Ring full: ask the daemon to ring us when it consumes, then re-check
+      // (it may have consumed between our load and the flag store).
+      Atomics.store(w, REQ_WAIT, 1);
+      if (RING_SIZE - ((Atomics.load(w, REQ_PROD) - Atomics.load(w, REQ_CONS)) >>> 0) === 0) return;
+    }
+  }
+
+  /** Reads everything in the response ring and hands it to listeners. */
+  #drainResponses(): void {
+    const w = this.#w;
+    const prod = Atomics.load(w, RSP_PROD);
+    const cons = Atomics.load(w, RSP_CONS);
+    const n = (prod - cons) >>> 0;
+    if (n === 0) return;
+    const chunk = copyOut(this.#page, RSP_OFF, cons, n);
+    Atomics.store(w, RSP_CONS, prod);
+    if (Atomics.load(w, RSP_WAIT) !== 0) {
+      Atomics.store(w, RSP_WAIT, 0);
+      ringBell(this.#bell);
+    }
+    for (const l of this.#dataListeners) l(chunk);
+  }
+
+  #onBell = (): void => {
+    if (this.#closed) return;
+    this.#seen = Atomics.load(this.#w, CLIENT_BELL);
+    this.#drainResponses();
+    if (this.#closed) return; // a listener closed us
+    if (this.#backlog.bytes > 0) this.#pump();
+    if ((Atomics.load(this.#w, CLOSED) & DAEMON_CLOSED) !== 0) {
+      // Deliver what the daemon wrote before closing, then end.
+      this.#drainResponses();
+      this.#finish(new Error('ring closed by the daemon'));
+      return;
+    }
+    this.#arm();
+  };
+
+  #arm(): void {
+    const r = Atomics.waitAsync(this.#w, CLIENT_BELL, this.#seen);
+    if (r.async) r.value.then(this.#onBell);
+    else queueMicrotask(this.#onBell); // bell already moved on
+  }
+}
+
+/**
+ * The daemon side of a ring connection. The daemon calls `read()` when its
+ * bell rang (or on each scan), feeds the bytes into a `MessageDecoder`, and
+ * `write()`s reply frames; replies that do not fit stay in `backlog` until
+ * `flush()` (call it each turn: the daemon bell rings when the guest frees
+ * response space). Every write and consume rings the guest's bell as needed.
+ */
+export class RingServerPort {
+  readonly #page: Uint8Array;
+  readonly #w: Int32Array;
+  readonly #backlog = new Backlog();
+
+  constructor(endpoint: RingEndpoint) {
+    this.#page = new Uint8Array(endpoint.sab);
+    this.#w = new Int32Array(endpoint.sab);
+  }
+
+  /** True when request bytes are waiting (cheap check for the scan loop). */
+  get readable(): boolean {
+    return Atomics.load(this.#w, REQ_PROD) !== Atomics.load(this.#w, REQ_CONS);
+  }
+
+  /** Bytes available in the request ring (consumed), or `undefined` if none. */
+  read(): Uint8Array | undefined {
+    const w = this.#w;
+    const prod = Atomics.load(w, REQ_PROD);
+    const cons = Atomics.load(w, REQ_CONS);
+    const n = (prod - cons) >>> 0;
+    if (n === 0) return undefined;
+    const chunk = copyOut(this.#page, REQ_OFF, cons, n);
+    Atomics.store(w, REQ_CONS, prod);
+    if (Atomics.load(w, REQ_WAIT) !== 0) {
+      Atomics.store(w, REQ_WAIT, 0);
+      ringBell(w, CLIENT_BELL);
+    }
+    return chunk;
+  }
+
+  /** Queues `frame` and writes as much as fits into the response ring. */
+  write(frame: Uint8Array): void {
+    this.#backlog.push(frame, 0);
+    this.flush();
+  }
+
+  /** Writes backlog into the response ring as space allows. */
+  flush(): void {
+    const w = this.#w;
+    for (;;) {
+      if (this.#backlog.bytes === 0) return;
+      const prod = Atomics.load(w, RSP_PROD);
+      const free = RING_SIZE - ((prod - Atomics.load(w, RSP_CONS)) >>> 0);
+      if (free > 0) {
+        Atomics.store(w, RSP_PROD, this.#backlog.drain(this.#page, RSP_OFF, prod, free));
+        ringBell(w, CLIENT_BELL);
+        if (this.#backlog.bytes === 0) return;
+      }
+      // Full: ask the guest to ring the daemon bell when it consumes; re-check.
+      Atomics.store(w, RSP_WAIT, 1);
+      if (RING_SIZE - ((Atomics.load(w, RSP_PROD) - Atomics.load(w, RSP_CONS)) >>> 0) === 0) return;
+    }
+  }
+
+  /** Reply bytes queued but not yet in the response ring. */
+  get backlog(): number {
+    return this.#backlog.bytes;
+  }
+
+  /** True once the guest closed its side. */
+  get clientClosed(): boolean {
+    return (Atomics.load(this.#w, CLOSED) & CLIENT_CLOSED) !== 0;
+  }
+
+  /** Closes the daemon side; the guest's transport ends after reading what was written. */
+  close(): void {
+    Atomics.or(this.#w, CLOSED, DAEMON_CLOSED);
+    ringBell(this.#w, CLIENT_BELL);
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * The async xenstore client that scenarios, the runner and tests use, over
+ * any {@link ClientTransport} (rings, Unix socket, in-process pipe).
+ *
+ * Requests are pipelined: each gets a fresh req_id and a pending entry;
+ * replies are matched by req_id in whatever order they come. WATCH_EVENT
+ * messages go to the watch listeners. An ERROR reply rejects with
+ * `XsError(<errno name>)` (names xstorm does not know become `EIO`).
+ * Timing lives only here, through the injected clock and observer.
+ */
+import { XS_ERRNOS, XsError, isXsError, type XsErrno } from '../engines/common/errors.ts';
+import {
+  MessageDecoder,
+  bytesToLatin1,
+  encodeFrame,
+  encodePathValue,
+  encodeStrings,
+  parseErrorPayload,
+  splitStrings,
+} from './codec.ts';
+import type {
+  ClientObserver,
+  ClientTransport,
+  Clock,
+  RetryPolicy,
+  TransactionOptions,
+  XsApi,
+  XsTransactionOps,
+} from './types.ts';
+import { XsType } from './wire.ts';
+
+/** Options of {@link XsClient}. */
+export interface XsClientOptions {
+  /** Time source for observer timestamps and backoff sleeps (default: wall clock). */
+  readonly clock?: Clock;
+  /** Measurement hooks (default: none). */
+  readonly observer?: ClientObserver;
+  /** Default retry policy of `transaction(fn)` (default: `immediate`). */
+  readonly retry?: RetryPolicy;
+  /** Uniform [0, 1) source for backoff jitter (default: a fixed-seed PRNG). */
+  readonly random?: () => number;
+}
+
+/** `performance.now` + `setTimeout`: the real-time clock. */
+export const wallClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** mulberry32: a tiny seeded PRNG, so the default jitter is reproducible. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KNOWN_ERRNOS: ReadonlySet<string> = new Set(XS_ERRNOS);
+
+interface Pending {
+  readonly type: number;
+  readonly start: number;
+  readonly resolve: (payload: Uint8Array) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const NUL_ONLY = encodeStrings('');
+const COMMIT = encodeStrings('T');
+const ABORT = encodeStrings('F');
+
+/** Text of a string reply: up to the first NUL. */
+function replyString(payload: Uint8Array): string {
+  const nul = payload.indexOf(0);
+  return bytesToLatin1(payload, 0, nul < 0 ? payload.length : nul);
+}
+
+/** NUL-separated list reply (DIRECTORY, GET_PERMS) without empty entries. */
+function replyList(payload: Uint8Array): string[] {
+  const parts = splitStrings(payload);
+  for (const p of parts) if (p === '') return parts.filter((s) => s !== '');
+  return parts;
+}
+
+/** The xenstore client API ({@link XsApi}) over one transport. */
+export class XsClient implements XsApi {
+  readonly #transport: ClientTransport;
+  readonly #clock: Clock;
+  readonly #observer: ClientObserver | undefined;
+  readonly #retry: RetryPolicy;
+  readonly #random: () => number;
+  readonly #decoder = new MessageDecoder();
+  readonly #pending = new Map<number, Pending>();
+  readonly #watchListeners: ((path: string, token: string) => void)[] = [];
+  #nextReqId = 1;
+  #closedError: Error | undefined;
+
+  constructor(transport: ClientTransport, options: XsClientOptions = {}) {
+    this.#transport = transport;
+    this.#clock = options.clock ?? wallClock;
+    this.#observer = options.observer;
+    this.#retry = options.retry ?? { kind: 'immediate' };
+    this.#random = options.random ?? seededRandom(0x5eed);
+    transport.onData((chunk) => this.#onData(chunk));
+    transport.onClose((error) =>
+      this.#shutdown(new XsError('EIO', `connection closed${error ? `: ${error.message}` : ''}`)),
+    );
+  }
+
+  /** Requests sent and not yet answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  read(path: string, txId = 0): Promise<string> {
+    return this.#request(XsType.READ, txId, encodeStrings(path)).then((p) => bytesToLatin1(p));
+  }
+
+  write(path: string, value: string, txId = 0): Promise<void> {
+    return this.#request(XsType.WRITE, txId, encodePathValue(path, value)).then(ignore);
+  }
+
+  mkdir(path: string, txId = 0): Promise<void> {
+    return this.#request(XsType.MKDIR, txId, encodeStrings(path)).then(ignore);
+  }
+
+  rm(path: string, txId = 0): Promise<void> {
+    return this.#request(XsType.RM, txId, encodeStrings(path)).then(ignore);
+  }
+
+  directory(path: string, txId = 0): Promise<string[]> {
+    return this.#request(XsType.DIRECTORY, txId, encodeStrings(path)).then(replyList);
+  }
+
+  getPerms(path: string, txId = 0): Promise<string[]> {
+    return this.#request(XsType.GET_PERMS, txId, encodeStrings(path)).then(replyList);
+  }
+
+  setPerms(path: string, perms: readonly string[], txId = 0): Promise<void> {
+    return this.#request(XsType.SET_PERMS, txId, encodeStrings(path, ...perms)).then(ignore);
+  }
+
+  watch(path: string, token: string): Promise<void> {
+    return this.#request(XsType.WATCH, 0, encodeStrings(path, token)).then(ignore);
+  }
+
+  unwatch(path: string, token: string): Promise<void> {
+    return this.#request(XsType.UNWATCH, 0, encodeStrings(path, token)).then(ignore);
+  }
+
+  onWatchEvent(listener: (path: string, token: string) => void): void {
+    this.#watchListeners.push(listener);
+  }
+
+  transactionStart(): Promise<number> {
+    return this.#request(XsType.TRANSACTION_START, 0, NUL_ONLY).then((p) => {
+      const text = replyString(p);
+      const id = Number(text);
+      if (!/^\d+$/.test(text) || id > 0xffffffff) throw new XsError('EIO', `bad transaction id reply ${JSON.stringify(text)}`);
+      return id;
+    });
+  }
+
+  transactionEnd(txId: number, commit: boolean): Promise<void> {
+    return this.#request(XsType.TRANSACTION_END, txId, commit ? COMMIT : ABORT).then(ignore);
+  }
+
+  async transaction<T>(
+    fn: (tx: XsTransactionOps) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<{ value: T; attempts: number }> {
+    const policy = options.retry ?? this.#retry;
+    const maxAttempts = options.maxAttempts ?? Infinity;
+    const start = this.#clock.now();
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      let failure: unknown;
+      try {
+        const txId = await this.transactionStart();
+        let value: T;
+        try {
+          value = await fn(this.#ops(txId));
+        } catch (error) {
+          // The transaction is still open in the daemon: abort it.
+          await this.transactionEnd(txId, false).catch(ignore);
+          throw error;
+        }
+        await this.transactionEnd(txId, true);
+        this.#observer?.onTransaction?.(attempts, start, this.#clock.now(), true);
+        return { value, attempts };
+      } catch (error) {
+        failure = error;
+      }
+      if (!isXsError(failure, 'EAGAIN') || attempts >= maxAttempts || this.#closedError) {
+        this.#observer?.onTransaction?.(attempts, start, this.#clock.now(), false);
+        throw failure;
+      }
+      if (policy.kind === 'backoff') {
+        // Full jitter: uniform in [0, min(max, initial·factor^(n−1))).
+        const cap = Math.min(policy.maxMs, policy.initialMs * policy.factor ** (attempts - 1));
+        await this.#clock.sleep(this.#random() * cap);
+      }
+    }
+  }
+
+  introduce(domid: number, mfn: number, port: number): Promise<void> {
+    return this.#request(XsType.INTRODUCE, 0, encodeStrings(String(domid), String(mfn), String(port))).then(ignore);
+  }
+
+  release(domid: number): Promise<void> {
+    return this.#request(XsType.RELEASE, 0, encodeStrings(String(domid))).then(ignore);
+  }
+
+  getDomainPath(domid: number): Promise<string> {
+    return this.#request(XsType.GET_DOMAIN_PATH, 0, encodeStrings(String(domid))).then(replyString);
+  }
+
+  isDomainIntroduced(domid: number): Promise<boolean> {
+    return this.#request(XsType.IS_DOMAIN_INTRODUCED, 0, encodeStrings(String(domid))).then(
+      (p) => replyString(p) === 'T',
+    );
+  }
+
+  resetWatches(): Promise<void> {
+    return this.#request(XsType.RESET_WATCHES, 0, NUL_ONLY).then(ignore);
+  }
+
+  /**
+   * Sends any request and resolves with the raw reply payload (ERROR
+   * replies reject). For message types without a typed method.
+   */
+  request(type: number, txId: number, payload: Uint8Array): Promise<Uint8Array> {
+    return this.#request(type, txId, payload);
+  }
+
+  close(): void {
+    this.#shutdown(new XsError('EIO', 'client closed'));
+  }
+
+  #ops(txId: number): XsTransactionOps {
+    return {
+      txId,
+      read: (path) => this.read(path, txId),
+      write: (path, value) => this.write(path, value, txId),
+      mkdir: (path) => this.mkdir(path, txId),
+      rm: (path) => this.rm(path, txId),
+      directory: (path) => this.directory(path, txId),
+      getPerms: (path) => this.getPerms(path, txId),
+      setPerms: (path, perms) => this.setPerms(path, perms, txId),
+    };
+  }
+
+  #request(type: number, txId: number, payload: Uint8Array): Promise<Uint8Array> {
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    let frame: Uint8Array;
+    const reqId = this.#allocReqId();
+    try {
+      frame = encodeFrame(type, reqId, txId, payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#pending.set(reqId, { type, start: this.#clock.now(), resolve, reject });
+      try {
+        this.#transport.send(frame);
+      } catch (error) {
+        this.#pending.delete(reqId);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  #allocReqId(): number {
+    // u32, skipping ids still in flight (only matters after 2^32 requests).
+    let id = this.#nextReqId;
+    while (this.#pending.has(id)) id = (id + 1) >>> 0;
+    this.#nextReqId = (id + 1) >>> 0;
+    return id;
+  }
+
+  #onData(chunk: Uint8Array): void {
+    this.#decoder.push(chunk);
+    for (;;) {
+      let msg;
+      try {
+        msg = this.#decoder.next();
+      } catch (error) {
+        this.#shutdown(new XsError('EIO', `bad frame from daemon: ${(error as Error).message}`));
+        return;
+      }
+      if (msg === undefined) return;
+      if (msg.type === XsType.WATCH_EVENT) {
+        const [path = '', token = ''] = splitStrings(msg.payload);
+        for (const l of this.#watchListeners) l(path, token);
+        continue;
+      }
+      const p = this.#pending.get(msg.reqId);
+      if (p === undefined) continue; // reply to nothing we sent: ignore
+      this.#pending.delete(msg.reqId);
+      const end = this.#observer?.onRequest ? this.#clock.now() : 0;
+      if (msg.type === XsType.ERROR) {
+        const name = parseErrorPayload(msg.payload);
+        this.#observer?.onRequest?.(p.type, p.start, end, name);
+        const code: XsErrno = KNOWN_ERRNOS.has(name) ? (name as XsErrno) : 'EIO';
+        p.reject(new XsError(code, code === name ? undefined : `unknown errno ${JSON.stringify(name)}`));
+      } else {
+        this.#observer?.onRequest?.(p.type, p.start, end, undefined);
+        p.resolve(msg.payload);
+      }
+    }
+  }
+
+  #shutdown(error: Error): void {
+    if (this.#closedError) return;
+    this.#closedError = error;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+    this.#transport.close();
+  }
+}
+
+function ignore(): void {}
+
+/** Creates an {@link XsClient} (convenience for `new XsClient(...)`). */
+export function createXsClient(transport: ClientTransport, options?: XsClientOptions): XsClient {
+  return new XsClient(transport, options);
+}

@@ -1,0 +1,182 @@
+/**
+ * The Unix-socket transport, the path real Xen tools use: a client
+ * ({@link connectUnixSocket}) and a server ({@link listenUnixSocket}) for
+ * xstorm's daemon. Writes issued in the same tick are corked into one
+ * `writev`, so pipelined requests and batched replies cost one syscall.
+ */
+import { lstat, unlink } from 'node:fs/promises';
+import net from 'node:net';
+import type { ClientTransport } from './types.ts';
+
+/** Where xenstore clients look for the daemon: `$XENSTORED_PATH` or the Xen default. */
+export function defaultSocketPath(): string {
+  const env = process.env['XENSTORED_PATH'];
+  return env !== undefined && env !== '' ? env : '/var/run/xenstored/socket';
+}
+
+/** One accepted connection, as the daemon sees it. */
+export interface SocketServerConnection {
+  /** Receives incoming bytes (arbitrary chunks). */
+  onData(listener: (chunk: Uint8Array) => void): void;
+  /** Called once when the connection is gone (either side). */
+  onClose(listener: () => void): void;
+  /** Queues one frame (not copied: do not modify it afterwards). */
+  write(frame: Uint8Array): void;
+  /** Drops the connection at once (the daemon's answer to broken clients). */
+  close(): void;
+  /** Bytes queued but not yet taken by the kernel (for reply quotas/backpressure). */
+  readonly writableLength: number;
+}
+
+/** A listening daemon socket. */
+export interface UnixSocketServer {
+  /** The socket path. */
+  readonly path: string;
+  /** Stops listening, drops all connections and removes the socket file. */
+  close(): Promise<void>;
+}
+
+/** Writes through `socket`, corking until the end of the current tick. */
+function corkedWriter(socket: net.Socket): (frame: Uint8Array) => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  return (frame) => {
+    if (socket.destroyed) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(frame);
+  };
+}
+
+/** Explains a failed connect in terms of the daemon and `XENSTORED_PATH`. */
+function connectError(path: string, error: NodeJS.ErrnoException): Error {
+  const why =
+    error.code === 'ENOENT'
+      ? 'no such socket'
+      : error.code === 'ECONNREFUSED'
+        ? 'nothing listens there (stale socket?)'
+        : (error.code ?? error.message);
+  return new Error(
+    `cannot connect to xenstored socket ${path}: ${why}; is the daemon running? ` +
+      `(set XENSTORED_PATH or pass the socket path)`,
+    { cause: error },
+  );
+}
+
+/** Opens a raw socket to `path`, rejecting with {@link connectError}. */
+function openSocket(path: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection({ path });
+    const onError = (error: NodeJS.ErrnoException): void => {
+      socket.destroy();
+      reject(connectError(path, error));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/** Connects to a xenstore daemon's Unix socket. */
+export async function connectUnixSocket(path: string): Promise<ClientTransport> {
+  const socket = await openSocket(path);
+  const write = corkedWriter(socket);
+  let lastError: Error | undefined;
+  let closing = false;
+  socket.on('error', (error) => {
+    lastError = error;
+  });
+  return {
+    send(frame) {
+      if (socket.destroyed) throw new Error(`socket ${path} is closed`);
+      write(frame);
+    },
+    onData(listener) {
+      socket.on('data', listener);
+    },
+    onClose(listener) {
+      socket.once('close', () => listener(closing ? undefined : (lastError ?? new Error(`daemon closed ${path}`))));
+    },
+    close() {
+      closing = true;
+      socket.destroy();
+    },
+  };
+}
+
+/**
+ * True when a daemon answers on `path`; removes the file if it is a stale
+ * socket. Throws if `path` exists and is not a socket (never deletes it).
+ */
+async function claimPath(path: string): Promise<void> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
+  try {
+    const probe = await openSocket(path);
+    probe.destroy();
+  } catch {
+    await unlink(path).catch(() => {}); // stale: nobody answers
+    return;
+  }
+  throw new Error(`a daemon already answers on ${path}; refusing to start a second one`);
+}
+
+/**
+ * Listens on the Unix socket `path` and hands each connection to
+ * `onConnection`. Refuses to start while a live daemon answers on `path`;
+ * a stale socket file is removed.
+ */
+export async function listenUnixSocket(
+  path: string,
+  onConnection: (conn: SocketServerConnection) => void,
+): Promise<UnixSocketServer> {
+  await claimPath(path);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {}); // 'close' follows; a broken client must not crash the daemon
+    socket.once('close', () => sockets.delete(socket));
+    const write = corkedWriter(socket);
+    onConnection({
+      onData: (listener) => void socket.on('data', listener),
+      onClose: (listener) => void socket.once('close', () => listener()),
+      write,
+      close: () => void socket.destroy(),
+      get writableLength() {
+        return socket.writableLength;
+      },
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    path,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }).then(() => unlink(path).catch(() => {}));
+      return closed;
+    },
+  };
+}

@@ -1,8 +1,14 @@
-/** The `trie` engine (not yet implemented). */
-import { XsError } from '../common/errors.ts';
+/**
+ * Public face of engines/trie: the `trie` engine, oxenstored as of 2009
+ * (immutable trie, O(1) transaction start, root swap / coalescing commit).
+ * See engine.ts for the algorithm and the semantics taken from the source.
+ */
 import type { Engine, EngineOptions } from '../types.ts';
+import { TrieEngine } from './engine.ts';
 
-/** Creates a `trie` engine. */
-export function createTrieEngine(_options: EngineOptions): Engine {
-  throw new XsError('ENOSYS', 'engine trie is not implemented yet');
+export { TrieEngine, TRIE_COUNTERS } from './engine.ts';
+
+/** Creates a `trie` engine (in memory; `options.dir` is not used). */
+export function createTrieEngine(options: EngineOptions): Engine {
+  return new TrieEngine(options);
 }

@@ -1,0 +1,476 @@
+/**
+ * The `trie` engine: oxenstored as of 2009 (Xen's first import of it,
+ * commit f44af66041 "ocaml: Add xenstored implementation", tools/ocaml/xenstored
+ * transaction.ml, store.ml, process.ml). FACTS.md §2.
+ *
+ * Store: an immutable tree of {@link TNode}s; every change copies the path
+ * from the changed node up to the root (structural sharing). A transaction
+ * keeps the live root at its start (O(1)) and works on its own root. It
+ * records the longest common prefix of the paths it read (read low-path) and
+ * of the paths it wrote (write low-path). Commit:
+ *  - the live root is still the start root → the transaction's root becomes
+ *    the live root (only when it wrote something);
+ *  - else "coalesce" when, for both low-paths, the node at the low-path is the
+ *    same object (`===`) in the start root and the live root and every node
+ *    from the root down to it has unchanged permissions, or the node is absent
+ *    in both and its parent exists in the live root: the transaction's node at
+ *    the write low-path is grafted into the live root;
+ *  - else EAGAIN.
+ *
+ * Semantics taken from the 2009 source (see docs in README of this folder's
+ * tests and the report): low-paths are recorded only after an operation
+ * succeeded (a read that fails with ENOENT or EACCES is not a recorded read);
+ * `write` of an existing node records the node, of a new node its parent;
+ * `mkdir` records the created node itself (2009; moved to the parent in 2021)
+ * — a write or mkdir that creates missing ancestors records the topmost
+ * created one, as process.ml's `create_implicit_path` mkdirs them one by one;
+ * `rm` records the parent; `setPerms` the node; read, directory, getPerms the
+ * node. A read-only transaction is validated like any other (its read
+ * low-path can make it fail with EAGAIN; "do not commit read-only
+ * transactions" came in 2017). `directory` lists children oldest first.
+ *
+ * Semantics shared with every xstorm engine (and differing from 2009
+ * oxenstored, which the report lists): created nodes take `inheritPerms`
+ * (an unprivileged creator becomes owner), rm of `/` is EINVAL, rm of a
+ * missing node is OK only when its parent exists (else ENOENT), quota is
+ * checked only when nodes are created, against live counts plus the
+ * transaction's own delta.
+ */
+import { XsError } from '../common/errors.ts';
+import { PAYLOAD_MAX, commonPathPrefix, parentPath as parentOf, validateAbsolutePath } from '../common/paths.ts';
+import {
+  ROOT_PERMS, checkAccess, inheritPerms, permsOwner, samePerms, validatePerms,
+} from '../common/perms.ts';
+import type { Engine, EngineKind, EngineOptions } from '../types.ts';
+import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
+import { NO_KIDS, TNode, kidsEmpty, kidsForEach, kidsGet, kidsRemove, kidsSet } from './node.ts';
+
+/** Counter names, fixed: the simulated driver's cost model reads them. */
+export const TRIE_COUNTERS = [
+  'reads', 'writes', 'directories', 'rms', 'mkdirs', 'getPerms', 'setPerms',
+  'txStarts', 'commits', 'coalescedCommits', 'aborts',
+  'nodesVisited', 'nodesAllocated', 'bytesAllocated',
+] as const;
+
+/** An open transaction. */
+interface Tx {
+  readonly domid: number;
+  /** Live root when the transaction started. */
+  readonly startRoot: TNode;
+  /** The transaction's own root. */
+  root: TNode;
+  /** Longest common prefix of successful reads, or null. */
+  readLow: string | null;
+  /** Longest common prefix of successful writes, or null. */
+  writeLow: string | null;
+  /** Paths of the modifying operations, for watches (2009's `ops`), in order. */
+  readonly ops: string[];
+  /** Node count changes per owner made by this transaction. */
+  readonly quota: Map<number, number>;
+}
+
+/** The engine; see the file comment. */
+export class TrieEngine implements Engine {
+  readonly kind: EngineKind = 'trie';
+  #root: TNode;
+  #owners = new Map<number, number>();
+  #txs = new Map<number, Tx>();
+  #nextTx = 1;
+  #seq = 1;
+  #maxNodes: number;
+  #closed = false;
+
+  // Counters as plain fields: cheaper than a Record on the hot path.
+  #reads = 0; #writes = 0; #directories = 0; #rms = 0; #mkdirs = 0;
+  #getPerms = 0; #setPerms = 0; #txStarts = 0; #commits = 0;
+  #coalesced = 0; #aborts = 0; #visited = 0; #allocated = 0; #bytes = 0;
+
+  constructor(options: EngineOptions = {}) {
+    this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
+    this.#root = new TNode('', '', ROOT_PERMS, NO_KIDS, 0);
+    this.#owners.set(0, 1);
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  read(domid: number, txId: number, path: string): string {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    this.#reads++;
+    const n = this.#get(tx === null ? this.#root : tx.root, path);
+    if (n === undefined) throw new XsError('ENOENT', path);
+    if (domid !== 0) checkAccess(n.perms, domid, 'read', path);
+    if (tx !== null) tx.readLow = lowPathJoin(tx.readLow, path);
+    return n.value;
+  }
+
+  directory(domid: number, txId: number, path: string): string[] {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    this.#directories++;
+    const n = this.#get(tx === null ? this.#root : tx.root, path);
+    if (n === undefined) throw new XsError('ENOENT', path);
+    if (domid !== 0) checkAccess(n.perms, domid, 'read', path);
+    if (tx !== null) tx.readLow = lowPathJoin(tx.readLow, path);
+    const kids: TNode[] = [];
+    kidsForEach(n.kids, (c) => { kids.push(c); });
+    kids.sort((a, b) => a.seq - b.seq);
+    const out: string[] = new Array(kids.length);
+    for (let i = 0; i < kids.length; i++) out[i] = kids[i]!.name;
+    return out;
+  }
+
+  getPerms(domid: number, txId: number, path: string): string[] {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    this.#getPerms++;
+    const n = this.#get(tx === null ? this.#root : tx.root, path);
+    if (n === undefined) throw new XsError('ENOENT', path);
+    if (domid !== 0) checkAccess(n.perms, domid, 'read', path);
+    if (tx !== null) tx.readLow = lowPathJoin(tx.readLow, path);
+    return n.perms.slice();
+  }
+
+  // ---- writes ------------------------------------------------------------
+
+  write(domid: number, txId: number, path: string, value: string): void {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    if (value.length > PAYLOAD_MAX) throw new XsError('E2BIG', `value of ${value.length} bytes exceeds ${PAYLOAD_MAX}`);
+    this.#writes++;
+    this.#set(domid, tx, path, value, false);
+  }
+
+  mkdir(domid: number, txId: number, path: string): void {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    this.#mkdirs++;
+    this.#set(domid, tx, path, '', true);
+  }
+
+  rm(domid: number, txId: number, path: string): void {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    this.#rms++;
+    if (path === '/') throw new XsError('EINVAL', 'cannot remove /');
+    const root = tx === null ? this.#root : tx.root;
+    const chain = this.#chain(root, path);
+    const depth = chain.length - 1; // components that exist
+    const segs = chain.segs;
+    if (depth < segs.length) {
+      // Missing: fine when the parent exists (both daemons ack), else ENOENT.
+      if (depth === segs.length - 1) return;
+      throw new XsError('ENOENT', path);
+    }
+    const node = chain.nodes[depth]!;
+    if (domid !== 0) checkAccess(node.perms, domid, 'write', path);
+    // Quota: every removed node gives its owner one entry back.
+    const delta = new Map<number, number>();
+    this.#countOwners(node, delta, -1);
+    const parent = chain.nodes[depth - 1]!;
+    const detached = this.#alloc(parent.name, parent.value, parent.perms, kidsRemove(parent.kids, segs[depth - 1]!), parent.seq);
+    const newRoot = this.#copyUp(chain.nodes, depth - 1, detached);
+    this.#applyQuota(tx, delta);
+    if (tx === null) {
+      this.#root = newRoot;
+    } else {
+      tx.root = newRoot;
+      tx.writeLow = lowPathJoin(tx.writeLow, parentOf(path));
+      tx.ops.push(path);
+    }
+  }
+
+  setPerms(domid: number, txId: number, path: string, perms: string[]): void {
+    const tx = this.#tx(domid, txId);
+    validateAbsolutePath(path);
+    validatePerms(perms);
+    this.#setPerms++;
+    const root = tx === null ? this.#root : tx.root;
+    const chain = this.#chain(root, path);
+    const depth = chain.length - 1;
+    if (depth < chain.segs.length) throw new XsError('ENOENT', path);
+    const node = chain.nodes[depth]!;
+    const oldOwner = permsOwner(node.perms);
+    const newOwner = permsOwner(perms);
+    if (domid !== 0) {
+      // Both 2009 daemons: only the owner (or dom0) may change permissions.
+      if (oldOwner !== domid) throw new XsError('EACCES', `dom${domid} does not own ${path}`);
+      checkAccess(node.perms, domid, 'write', path);
+    }
+    let delta: Map<number, number> | null = null;
+    if (oldOwner !== newOwner) {
+      if (newOwner !== 0 && this.#ownerCount(tx, newOwner) + 1 > this.#maxNodes) {
+        throw new XsError('EQUOTA', `dom${newOwner} owns ${this.#maxNodes} nodes`);
+      }
+      delta = new Map([[oldOwner, -1], [newOwner, 1]]);
+    }
+    const stored = Object.freeze(perms.slice());
+    const child = this.#alloc(node.name, node.value, stored, node.kids, node.seq);
+    const newRoot = depth === 0 ? child : this.#copyUp(chain.nodes, depth, child);
+    if (delta !== null) this.#applyQuota(tx, delta);
+    if (tx === null) {
+      this.#root = newRoot;
+    } else {
+      tx.root = newRoot;
+      tx.writeLow = lowPathJoin(tx.writeLow, path);
+      tx.ops.push(path);
+    }
+  }
+
+  // ---- transactions ------------------------------------------------------
+
+  txStart(domid: number): number {
+    this.#open();
+    this.#txStarts++;
+    const id = this.#nextTx++;
+    const root = this.#root;
+    this.#txs.set(id, {
+      domid, startRoot: root, root, readLow: null, writeLow: null, ops: [], quota: new Map(),
+    });
+    return id;
+  }
+
+  txEnd(domid: number, txId: number, commit: boolean): string[] {
+    const tx = this.#tx(domid, txId);
+    if (tx === null) throw new XsError('ENOENT', 'transaction 0 is not a transaction');
+    this.#txs.delete(txId);
+    if (!commit) return [];
+    const live = this.#root;
+    if (live === tx.startRoot) {
+      if (tx.ops.length > 0) {
+        this.#root = tx.root;
+        this.#applyQuota(null, tx.quota);
+      }
+      this.#commits++;
+      return dedupe(tx.ops);
+    }
+    if (!this.#canCoalesce(tx.startRoot, live, tx.readLow) || !this.#canCoalesce(tx.startRoot, live, tx.writeLow)) {
+      this.#aborts++;
+      throw new XsError('EAGAIN', `transaction ${txId} conflicts with a commit since its start`);
+    }
+    if (tx.writeLow !== null) {
+      const n = this.#get(tx.root, tx.writeLow);
+      // Absent only if the low-path registration were wrong (the 2009 code skips too).
+      if (n !== undefined) this.#graft(tx.writeLow, n);
+    }
+    this.#applyQuota(null, tx.quota);
+    this.#commits++;
+    this.#coalesced++;
+    return dedupe(tx.ops);
+  }
+
+  // ---- housekeeping ------------------------------------------------------
+
+  counters(): Record<string, number> {
+    return {
+      reads: this.#reads, writes: this.#writes, directories: this.#directories, rms: this.#rms,
+      mkdirs: this.#mkdirs, getPerms: this.#getPerms, setPerms: this.#setPerms,
+      txStarts: this.#txStarts, commits: this.#commits, coalescedCommits: this.#coalesced,
+      aborts: this.#aborts, nodesVisited: this.#visited, nodesAllocated: this.#allocated,
+      bytesAllocated: this.#bytes,
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#txs.clear();
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  #open(): void {
+    if (this.#closed) throw new XsError('EINVAL', 'engine is closed');
+  }
+
+  /** The transaction `txId` of `domid` (null for 0); ENOENT when unknown. */
+  #tx(domid: number, txId: number): Tx | null {
+    if (this.#closed) this.#open();
+    if (txId === 0) return null;
+    const tx = this.#txs.get(txId);
+    if (tx === undefined || tx.domid !== domid) throw new XsError('ENOENT', `no transaction ${txId} for dom${domid}`);
+    return tx;
+  }
+
+  #alloc(name: string, value: string, perms: readonly string[], kids: TNode['kids'], seq: number): TNode {
+    this.#allocated++;
+    this.#bytes += name.length + value.length;
+    return new TNode(name, value, perms, kids, seq);
+  }
+
+  /** Node at a validated absolute path, or undefined. */
+  #get(root: TNode, path: string): TNode | undefined {
+    this.#visited++;
+    if (path.length === 1) return root;
+    let n: TNode | undefined = root;
+    let start = 1;
+    for (;;) {
+      const end = path.indexOf('/', start);
+      const name = end < 0 ? path.slice(start) : path.slice(start, end);
+      n = kidsGet(n.kids, name);
+      this.#visited++;
+      if (n === undefined || end < 0) return n;
+      start = end + 1;
+    }
+  }
+
+  /** Existing nodes along `path`: nodes[0] = root, nodes[i] = node of segs[0..i-1]. */
+  #chain(root: TNode, path: string): { nodes: TNode[]; segs: string[]; length: number } {
+    const segs = path.length === 1 ? [] : path.slice(1).split('/');
+    const nodes: TNode[] = [root];
+    this.#visited++;
+    let n = root;
+    for (let i = 0; i < segs.length; i++) {
+      const c = kidsGet(n.kids, segs[i]!);
+      this.#visited++;
+      if (c === undefined) break;
+      nodes.push(c);
+      n = c;
+    }
+    return { nodes, segs, length: nodes.length };
+  }
+
+  /** Rebuilds the ancestors of `child` (which sits at depth `depth`) up to a new root. */
+  #copyUp(nodes: readonly TNode[], depth: number, child: TNode): TNode {
+    let c = child;
+    for (let i = depth - 1; i >= 0; i--) {
+      const p = nodes[i]!;
+      c = this.#alloc(p.name, p.value, p.perms, kidsSet(p.kids, c), p.seq);
+    }
+    return c;
+  }
+
+  /** write (isMkdir=false) and mkdir (true): set or create a node and its missing parents. */
+  #set(domid: number, tx: Tx | null, path: string, value: string, isMkdir: boolean): void {
+    const root = tx === null ? this.#root : tx.root;
+    const chain = this.#chain(root, path);
+    const depth = chain.length - 1;
+    const segs = chain.segs;
+    const nodes = chain.nodes;
+    let low: string;
+    let delta: Map<number, number> | null = null;
+    let bottom: TNode;
+    if (depth === segs.length) {
+      const node = nodes[depth]!;
+      if (domid !== 0) checkAccess(node.perms, domid, 'write', path);
+      if (isMkdir) return; // existing node: a no-op, not recorded (2009 raises Already_exist before recording)
+      bottom = this.#alloc(node.name, value, node.perms, node.kids, node.seq);
+      low = path;
+    } else {
+      const parent = nodes[depth]!;
+      if (domid !== 0) checkAccess(parent.perms, domid, 'write', joinPath(segs, depth));
+      const perms = inheritPerms(parent.perms, domid);
+      const owner = permsOwner(perms);
+      const created = segs.length - depth;
+      if (owner !== 0 && this.#ownerCount(tx, owner) + created > this.#maxNodes) {
+        throw new XsError('EQUOTA', `dom${owner} would own more than ${this.#maxNodes} nodes`);
+      }
+      delta = new Map([[owner, created]]);
+      // Build the new chain bottom-up; all new nodes share the inherited perms.
+      const seq0 = this.#seq;
+      this.#seq += created;
+      bottom = this.#alloc(segs[segs.length - 1]!, value, perms, NO_KIDS, seq0 + created - 1);
+      for (let i = segs.length - 2; i >= depth; i--) {
+        bottom = this.#alloc(segs[i]!, '', perms, kidsSet(NO_KIDS, bottom), seq0 + (i - depth));
+      }
+      // 2009 low-path: write of a new node records its parent; mkdir records
+      // itself; implicit parents record themselves: the join is the topmost created node,
+      // except a write whose parent exists, which records the parent.
+      low = created === 1 && !isMkdir ? parentOf(path) : joinPath(segs, depth + 1);
+    }
+    const top = depth === segs.length ? depth : depth + 1; // depth at which `bottom` sits
+    const newRoot = top === 0 ? bottom : this.#copyUp(nodes, top, bottom);
+    if (delta !== null) this.#applyQuota(tx, delta);
+    if (tx === null) {
+      this.#root = newRoot;
+    } else {
+      tx.root = newRoot;
+      tx.writeLow = lowPathJoin(tx.writeLow, low);
+      tx.ops.push(path);
+    }
+  }
+
+  /** Nodes owned by `owner` as this caller sees them: live count plus the transaction's delta. */
+  #ownerCount(tx: Tx | null, owner: number): number {
+    const live = this.#owners.get(owner) ?? 0;
+    return tx === null ? live : live + (tx.quota.get(owner) ?? 0);
+  }
+
+  #applyQuota(tx: Tx | null, delta: Map<number, number>): void {
+    const target = tx === null ? this.#owners : tx.quota;
+    for (const [owner, d] of delta) {
+      const v = (target.get(owner) ?? 0) + d;
+      if (v === 0) target.delete(owner);
+      else target.set(owner, v);
+    }
+  }
+
+  #countOwners(node: TNode, delta: Map<number, number>, sign: number): void {
+    this.#visited++;
+    const o = permsOwner(node.perms);
+    delta.set(o, (delta.get(o) ?? 0) + sign);
+    if (!kidsEmpty(node.kids)) kidsForEach(node.kids, (c) => this.#countOwners(c, delta, sign));
+  }
+
+  /** 2009 `test_coalesce`: may a commit whose low-path is `low` be grafted? */
+  #canCoalesce(start: TNode, live: TNode, low: string | null): boolean {
+    if (low === null) return true;
+    const a = this.#get(start, low);
+    const b = this.#get(live, low);
+    if (a !== undefined && b !== undefined) {
+      if (a !== b) return false;
+      return this.#samePermsDown(start, live, low);
+    }
+    if (a === undefined && b === undefined) {
+      // Absent in both: sneak it in as a child of its parent, if that exists now.
+      return this.#get(live, parentOf(low)) !== undefined;
+    }
+    return false;
+  }
+
+  /** Permissions equal in both roots for every node from the root down to `path` (all must exist). */
+  #samePermsDown(a: TNode, b: TNode, path: string): boolean {
+    let x: TNode | undefined = a;
+    let y: TNode | undefined = b;
+    this.#visited += 2;
+    if (!samePerms(x.perms, y.perms)) return false;
+    if (path.length === 1) return true;
+    for (const name of path.slice(1).split('/')) {
+      x = kidsGet(x.kids, name);
+      y = kidsGet(y.kids, name);
+      this.#visited += 2;
+      if (x === undefined || y === undefined || !samePerms(x.perms, y.perms)) return false;
+    }
+    return true;
+  }
+
+  /** 2009 `Store.set_node`: put `node` at `path` in the live root (replace, or add as a new child). */
+  #graft(path: string, node: TNode): void {
+    if (path.length === 1) {
+      this.#root = node;
+      return;
+    }
+    const chain = this.#chain(this.#root, path);
+    const segs = chain.segs;
+    let n = node;
+    if (chain.length - 1 < segs.length) {
+      // New under the live parent: 2009's add_child makes it the newest child.
+      n = this.#alloc(node.name, node.value, node.perms, node.kids, this.#seq++);
+    }
+    this.#root = this.#copyUp(chain.nodes, segs.length, n);
+  }
+}
+
+function joinPath(segs: readonly string[], n: number): string {
+  return n === 0 ? '/' : `/${segs.slice(0, n).join('/')}`;
+}
+
+function dedupe(paths: readonly string[]): string[] {
+  if (paths.length <= 1) return paths.slice();
+  return [...new Set(paths)];
+}
+
+/** Adds `path` to a low-path (2009 `get_lowest`): the longest common prefix. */
+function lowPathJoin(low: string | null, path: string): string {
+  if (low === null || low === path) return path;
+  return commonPathPrefix(low, path);
+}

@@ -1,8 +1,19 @@
-/** The `tdb` engine (not yet implemented). */
-import { XsError } from '../common/errors.ts';
+/**
+ * The `tdb` engine: the 2009 C xenstored on a TDB-like file (README.md).
+ * Public face of engines/tdb/.
+ */
 import type { Engine, EngineOptions } from '../types.ts';
+import { TdbEngine } from './engine.ts';
 
-/** Creates a `tdb` engine. */
-export function createTdbEngine(_options: EngineOptions): Engine {
-  throw new XsError('ENOSYS', 'engine tdb is not implemented yet');
+export { TDB_FILE_NAME, TDB_JOURNAL_NAME, TDB_COPY_PREFIX, TDB_COUNTER_NAMES } from './engine.ts';
+export { verifyTdbStore } from './check.ts';
+export type { StoreSnapshot, SnapshotNode } from './check.ts';
+
+/**
+ * Creates a `tdb` engine. `options.dir` holds the database file `tdb`
+ * (reopened if it exists, else initialised with `/` owned by dom0, perms
+ * `['n0']`); without it a temp dir is used and removed on close.
+ */
+export function createTdbEngine(options: EngineOptions): Engine {
+  return new TdbEngine(options);
 }

@@ -91,8 +91,14 @@ export async function connectUnixSocket(path: string): Promise<ClientTransport> 
   const write = corkedWriter(socket);
   let lastError: Error | undefined;
   let closing = false;
+  const closeListeners: ((error?: Error) => void)[] = [];
   socket.on('error', (error) => {
     lastError = error;
+  });
+  socket.once('close', () => {
+    // Decide once: listeners may call close() while being notified.
+    const error = closing ? undefined : (lastError ?? new Error(`daemon closed ${path}`));
+    for (const l of closeListeners) l(error);
   });
   return {
     send(frame) {
@@ -103,7 +109,7 @@ export async function connectUnixSocket(path: string): Promise<ClientTransport> 
       socket.on('data', listener);
     },
     onClose(listener) {
-      socket.once('close', () => listener(closing ? undefined : (lastError ?? new Error(`daemon closed ${path}`))));
+      closeListeners.push(listener);
     },
     close() {
       closing = true;

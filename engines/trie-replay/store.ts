@@ -1,0 +1,276 @@
+/**
+ * oxenstored's request semantics on one store (Xen 4.17 `store.ml`,
+ * `transaction.ml` and the request handlers of `process.ml`): permission
+ * checks, quota, the implicit creation of missing parents, the transaction's
+ * read/write low-paths and its list of write operations. The same code runs
+ * a live request, a request inside a transaction, and a replayed request.
+ */
+import { XsError } from '../common/errors.ts';
+import { pathSegments, resolvePath, validateValue } from '../common/paths.ts';
+import { checkAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
+import type { TrieNode, TreeWork } from './tree.ts';
+import {
+  findChild, forEachNode, getNodeAt, makeNode, modifyAt, withChild, withPerms, withValue, withoutChild,
+} from './tree.ts';
+
+/** A store: the root (replaced on change) and node counts per owner domain. */
+export interface Store {
+  root: TrieNode;
+  /** Committed node counts per domain (shared with the live store). */
+  readonly entries: Map<number, number>;
+  /** Changes to `entries` not yet committed (transactions); `null` for the live store. */
+  readonly entryDelta: Map<number, number> | null;
+}
+
+/** What a transaction records about its requests (transaction.ml). */
+export interface TxLog {
+  /** Longest common prefix of the successful reads (`read_lowpath`), or `null`. */
+  readLow: string[] | null;
+  /** Longest common prefix of the writes (`write_lowpath`), or `null`. */
+  writeLow: string[] | null;
+  /** Paths of write operations (`paths`; empty = read-only transaction). */
+  readonly writePaths: string[];
+}
+
+/** A request as recorded for replay. */
+export type Request =
+  | { readonly type: 'read' | 'directory' | 'getPerms' | 'rm' | 'mkdir'; readonly path: string }
+  | { readonly type: 'write'; readonly path: string; readonly value: string }
+  | { readonly type: 'setPerms'; readonly path: string; readonly perms: readonly string[] };
+
+/** Outcome of a request, compared byte for byte on replay. */
+export type Reply = string | readonly string[] | undefined;
+
+/** A fresh transaction log. */
+export function newTxLog(): TxLog {
+  return { readLow: null, writeLow: null, writePaths: [] };
+}
+
+function commonPrefix(a: readonly string[], b: readonly string[]): string[] {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
+}
+
+function setReadLow(log: TxLog, segs: string[]): void {
+  log.readLow = log.readLow === null ? segs : commonPrefix(segs, log.readLow);
+}
+
+function setWriteLow(log: TxLog, segs: string[]): void {
+  log.writeLow = log.writeLow === null ? segs : commonPrefix(segs, log.writeLow);
+}
+
+/** Signals oxenstored's `Already_exist` / `Doesnt_exist`, which some handlers swallow. */
+class Exists extends XsError {
+  constructor(path: string) {
+    super('EEXIST', path);
+  }
+}
+
+/** Node count of `domid` as seen through `store`. */
+function entryCount(store: Store, domid: number): number {
+  return (store.entries.get(domid) ?? 0) + (store.entryDelta?.get(domid) ?? 0);
+}
+
+function addEntries(store: Store, domid: number, delta: number): void {
+  if (domid === 0 || delta === 0) return;
+  const map = store.entryDelta ?? store.entries;
+  map.set(domid, (map.get(domid) ?? 0) + delta);
+}
+
+/** Quota check for creating one node owned by `owner` (Quota.check; dom0 is exempt). */
+function checkQuota(store: Store, creator: number, owner: number, max: number): void {
+  if (creator !== 0 && owner !== 0 && entryCount(store, owner) >= max) {
+    throw new XsError('EQUOTA', `dom${owner} owns ${max} nodes`);
+  }
+}
+
+const SEP = '/';
+function segsToPath(segs: readonly string[]): string {
+  return SEP + segs.join(SEP);
+}
+
+/**
+ * Executes one request on `store` for `domid`, recording low-paths and write
+ * operations in `log`. Returns the reply (value, names, perms, or
+ * `undefined` for an acknowledgement); throws XsError for an error reply.
+ */
+export function execute(
+  work: TreeWork, store: Store, log: TxLog, domid: number, req: Request, maxNodes: number,
+): Reply {
+  const full = resolvePath(domid, req.path);
+  const segs = pathSegments(full);
+  switch (req.type) {
+    case 'read': {
+      const n = lookup(work, store, segs, domid);
+      setReadLow(log, segs);
+      return n.value;
+    }
+    case 'directory': {
+      const n = lookup(work, store, segs, domid);
+      setReadLow(log, segs);
+      return n.names;
+    }
+    case 'getPerms': {
+      const n = lookup(work, store, segs, domid);
+      setReadLow(log, segs);
+      return n.perms;
+    }
+    case 'write':
+      validateValue(req.value);
+      createImplicitPath(work, store, log, domid, segs, maxNodes);
+      txWrite(work, store, log, domid, segs, req.value, maxNodes);
+      return undefined;
+    case 'mkdir':
+      createImplicitPath(work, store, log, domid, segs, maxNodes);
+      try {
+        txMkdir(work, store, log, domid, segs, true, maxNodes);
+      } catch (e) {
+        if (!(e instanceof Exists)) throw e;
+      }
+      return undefined;
+    case 'rm':
+      txRm(work, store, log, domid, segs);
+      return undefined;
+    case 'setPerms':
+      validatePerms(req.perms);
+      txSetPerms(work, store, log, domid, segs, req.perms);
+      return undefined;
+  }
+}
+
+/** Read-type lookup (`Path.apply`): ENOENT if any component is missing, EACCES on the node. */
+function lookup(work: TreeWork, store: Store, segs: readonly string[], domid: number): TrieNode {
+  const n = getNodeAt(work, store.root, segs);
+  if (n === undefined) throw new XsError('ENOENT', segsToPath(segs));
+  checkAccess(n.perms, domid, 'read', segsToPath(segs));
+  return n;
+}
+
+/** process.ml `create_implicit_path`: mkdir (without watch) every missing ancestor. */
+function createImplicitPath(
+  work: TreeWork, store: Store, log: TxLog, domid: number, segs: readonly string[], maxNodes: number,
+): void {
+  if (segs.length <= 1) return;
+  const dir = segs.slice(0, -1);
+  if (getNodeAt(work, store.root, dir) !== undefined) return;
+  let first = 1;
+  while (first < dir.length && getNodeAt(work, store.root, dir.slice(0, first)) !== undefined) first++;
+  for (let i = first; i <= dir.length; i++) txMkdir(work, store, log, domid, dir.slice(0, i), false, maxNodes);
+}
+
+function txWrite(
+  work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[], value: string, maxNodes: number,
+): void {
+  if (segs.length === 0) {
+    checkAccess(store.root.perms, domid, 'write', '/');
+    store.root = withValue(work, store.root, value);
+    setWriteLow(log, segs);
+    log.writePaths.push('/');
+    return;
+  }
+  let created = false;
+  let owner = 0;
+  store.root = modifyAt(work, store.root, segs, (parent, name) => {
+    const ent = findChild(work, parent, name);
+    if (ent !== undefined) {
+      checkAccess(ent.perms, domid, 'write', segsToPath(segs));
+      return withChild(work, parent, withValue(work, ent, value));
+    }
+    checkAccess(parent.perms, domid, 'write', segsToPath(segs.slice(0, -1)));
+    const perms = inheritPerms(parent.perms, domid);
+    owner = permsOwner(perms);
+    checkQuota(store, domid, owner, maxNodes);
+    created = true;
+    return withChild(work, parent, makeNode(work, name, perms, value, [], []));
+  });
+  if (created) addEntries(store, owner, 1);
+  setWriteLow(log, created ? segs.slice(0, -1) : segs);
+  log.writePaths.push(segsToPath(segs));
+}
+
+function txMkdir(
+  work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[], withWatch: boolean, maxNodes: number,
+): void {
+  if (segs.length > 0) {
+    let owner = 0;
+    store.root = modifyAt(work, store.root, segs, (parent, name) => {
+      const ent = findChild(work, parent, name);
+      if (ent !== undefined) {
+        checkAccess(ent.perms, domid, 'write', segsToPath(segs));
+        throw new Exists(segsToPath(segs));
+      }
+      checkAccess(parent.perms, domid, 'write', segsToPath(segs.slice(0, -1)));
+      const perms = inheritPerms(parent.perms, domid);
+      owner = permsOwner(perms);
+      checkQuota(store, domid, owner, maxNodes);
+      return withChild(work, parent, makeNode(work, name, perms, '', [], []));
+    });
+    addEntries(store, owner, 1);
+  }
+  setWriteLow(log, segs.slice(0, -1));
+  if (withWatch) log.writePaths.push(segsToPath(segs));
+}
+
+function txRm(work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[]): void {
+  const removed = getNodeAt(work, store.root, segs);
+  // Removing a missing node is not an error in oxenstored (do_rm swallows Doesnt_exist).
+  if (removed === undefined) return;
+  if (segs.length === 0) {
+    checkAccess(store.root.perms, domid, 'write', '/');
+    store.root = makeNode(work, store.root.name, store.root.perms, store.root.value, [], []);
+  } else {
+    store.root = modifyAt(work, store.root, segs, (parent, name) => {
+      const ent = findChild(work, parent, name);
+      if (ent === undefined) throw new XsError('ENOENT', segsToPath(segs));
+      checkAccess(ent.perms, domid, 'write', segsToPath(segs));
+      return withoutChild(work, parent, name);
+    });
+  }
+  const counts = new Map<number, number>();
+  forEachNode(removed, (n) => {
+    const o = permsOwner(n.perms);
+    if (o !== 0) counts.set(o, (counts.get(o) ?? 0) + 1);
+  });
+  // Removing the root clears its children but keeps the root itself.
+  if (segs.length === 0) counts.set(permsOwner(removed.perms), (counts.get(permsOwner(removed.perms)) ?? 0) - 1);
+  for (const [o, c] of counts) addEntries(store, o, -c);
+  setWriteLow(log, segs.slice(0, -1));
+  log.writePaths.push(segsToPath(segs));
+}
+
+function txSetPerms(
+  work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[], perms: readonly string[],
+): void {
+  const node = getNodeAt(work, store.root, segs);
+  if (node === undefined) throw new XsError('ENOENT', segsToPath(segs));
+  const oldOwner = permsOwner(node.perms);
+  const newOwner = permsOwner(perms);
+  if (oldOwner !== newOwner && domid !== 0) throw new XsError('EACCES', 'only dom0 may change the owner');
+  const copy = perms.slice();
+  if (segs.length === 0) {
+    checkAccess(store.root.perms, domid, 'write', '/');
+    store.root = withPerms(work, store.root, copy);
+  } else {
+    store.root = modifyAt(work, store.root, segs, (parent, name) => {
+      const c = findChild(work, parent, name);
+      if (c === undefined) throw new XsError('ENOENT', segsToPath(segs));
+      if (domid !== 0 && permsOwner(c.perms) !== domid) throw new XsError('EACCES', `dom${domid} does not own ${segsToPath(segs)}`);
+      checkAccess(c.perms, domid, 'write', segsToPath(segs));
+      return withChild(work, parent, withPerms(work, c, copy));
+    });
+  }
+  addEntries(store, oldOwner, -1);
+  addEntries(store, newOwner, 1);
+  setWriteLow(log, segs);
+  log.writePaths.push(segsToPath(segs));
+}
+
+/** Byte-for-byte equality of two replies (oxenstored `Packet.response_equal`). */
+export function sameReply(a: Reply, b: Reply): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -353,7 +353,10 @@ export class TrieEngine implements Engine {
       const node = nodes[depth]!;
       if (domid !== 0) checkAccess(node.perms, domid, 'write', path);
       if (isMkdir) return; // existing node: a no-op, not recorded (2009 raises Already_exist before recording)
-      bottom = this.#alloc(node.name, value, node.perms, node.kids, node.seq);
+      // 2009 `Node.set_value` keeps the very same node when the value is
+      // unchanged (the ancestors are still copied), so a same-value write
+      // does not break another transaction's coalescing on this node.
+      bottom = node.value === value ? node : this.#alloc(node.name, value, node.perms, node.kids, node.seq);
       low = path;
     } else {
       const parent = nodes[depth]!;

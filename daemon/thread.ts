@@ -1,0 +1,174 @@
+/**
+ * The daemon on its own worker thread, serving guests over rings
+ * (protocol/ring.ts), as the real-time driver needs: guests on other
+ * threads attach, get a {@link RingEndpoint} and talk to it with a
+ * `RingClientTransport`.
+ *
+ * Control (attach, detach, stats, stop) goes over a MessageChannel that
+ * the worker polls with `receiveMessageOnPort` (its loop never returns to
+ * the event loop); every control message also rings the daemon bell so
+ * the worker wakes at once. See daemon/worker.ts for the loop.
+ */
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { EngineKind, EngineOptions } from '../engines/types.ts';
+import { createDaemonBell, createRingEndpoint, ringBell } from '../protocol/ring.ts';
+import type { RingEndpoint } from '../protocol/ring.ts';
+import { daemonOptionsSchema } from './options.ts';
+import type { SerializableDaemonOptions } from './options.ts';
+import type { DaemonStats } from './stats.ts';
+
+/** Options of {@link startDaemonThread}. */
+export interface DaemonThreadOptions {
+  readonly engine: EngineKind;
+  readonly engineOptions?: EngineOptions;
+  readonly daemonOptions?: SerializableDaemonOptions;
+  /** Requests served between two scans of the rings (default 256). */
+  readonly batch?: number;
+}
+
+/** What {@link DaemonThread.stats} reports. */
+export interface DaemonThreadStats {
+  readonly daemon: DaemonStats;
+  readonly engineCounters: Record<string, number>;
+  /**
+   * Milliseconds the daemon thread spent working (not waiting on its bell):
+   * the daemon's CPU time (Node 20 has no per-thread CPU clock).
+   */
+  readonly cpuMs: number;
+  /** Resident set size of the process (shared by all threads). */
+  readonly rssBytes: number;
+}
+
+/** A running daemon thread. */
+export interface DaemonThread {
+  readonly engine: EngineKind;
+  /** Opens a ring connection for `domid`; hand the endpoint to a `RingClientTransport`. */
+  attach(domid: number): Promise<RingEndpoint>;
+  /** Closes the daemon side of a ring (aborting its transactions). */
+  detach(endpoint: RingEndpoint): Promise<void>;
+  stats(): Promise<DaemonThreadStats>;
+  /** Stops the loop, closes every ring and the engine, ends the thread. */
+  stop(): Promise<void>;
+  /** Called when the thread fails (the error names the engine). */
+  onError(cb: (e: Error) => void): void;
+}
+
+/** Control messages (parent → worker). */
+export type ControlRequest =
+  | { readonly id: number; readonly op: 'attach'; readonly domid: number; readonly endpoint: RingEndpoint }
+  | { readonly id: number; readonly op: 'detach'; readonly sab: SharedArrayBuffer }
+  | { readonly id: number; readonly op: 'stats' }
+  | { readonly id: number; readonly op: 'stop' };
+
+/** Replies (worker → parent). */
+export type ControlReply =
+  | { readonly id: number; readonly ok: true; readonly value?: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: string }
+  | { readonly id: -1; readonly ok: false; readonly error: string; readonly fatal: true };
+
+/** Data a worker starts with. */
+export interface DaemonWorkerData {
+  readonly __module: string;
+  readonly engine: EngineKind;
+  readonly engineOptions: EngineOptions;
+  readonly daemonOptions: SerializableDaemonOptions;
+  readonly batch: number;
+  readonly bell: SharedArrayBuffer;
+  readonly port: MessagePort;
+}
+
+const BOOTSTRAP = fileURLToPath(new URL('../runner/worker-bootstrap.js', import.meta.url));
+const WORKER_MODULE = new URL('./worker.ts', import.meta.url).href;
+
+/** Starts a daemon on a new worker thread; resolves once its engine is up. */
+export async function startDaemonThread(opts: DaemonThreadOptions): Promise<DaemonThread> {
+  const daemonOptions = daemonOptionsSchema.parse(opts.daemonOptions ?? {});
+  const bell = createDaemonBell();
+  const bellWords = new Int32Array(bell);
+  const { port1, port2 } = new MessageChannel();
+  const data: DaemonWorkerData = {
+    __module: WORKER_MODULE,
+    engine: opts.engine,
+    engineOptions: opts.engineOptions ?? {},
+    daemonOptions,
+    batch: opts.batch ?? 256,
+    bell,
+    port: port2,
+  };
+  const worker = new Worker(BOOTSTRAP, { workerData: data, transferList: [port2] });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const errorListeners: ((e: Error) => void)[] = [];
+  let nextId = 1;
+  let dead: Error | undefined;
+  let stopping = false;
+
+  const fail = (e: Error): void => {
+    if (dead) return;
+    dead = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+    for (const l of errorListeners) l(e);
+  };
+  port1.on('message', (msg: ControlReply) => {
+    if (!msg.ok && msg.id === -1) {
+      fail(new Error(`daemon thread (engine ${opts.engine}) failed: ${msg.error}`));
+      return;
+    }
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.value);
+    else if ('error' in msg) p.reject(new Error(`daemon thread (engine ${opts.engine}): ${msg.error}`));
+  });
+  worker.on('error', (e) => fail(new Error(`daemon thread (engine ${opts.engine}) crashed: ${e.stack ?? e.message}`, { cause: e })));
+  worker.on('exit', (code) => {
+    if (!stopping || code !== 0) fail(new Error(`daemon thread (engine ${opts.engine}) exited with code ${code}`));
+    port1.close();
+  });
+
+  type Request = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
+  const call = <T>(req: Request): Promise<T> => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      port1.postMessage({ ...req, id });
+      ringBell(bellWords);
+    });
+  };
+
+  // The worker answers id 0 once the engine is created (or reports -1).
+  await new Promise<void>((resolve, reject) => {
+    pending.set(0, { resolve: () => resolve(), reject });
+  });
+
+  return {
+    engine: opts.engine,
+    async attach(domid: number) {
+      const endpoint = createRingEndpoint(bell);
+      await call({ op: 'attach', domid, endpoint });
+      return endpoint;
+    },
+    async detach(endpoint: RingEndpoint) {
+      await call({ op: 'detach', sab: endpoint.sab });
+    },
+    stats() {
+      return call<DaemonThreadStats>({ op: 'stats' });
+    },
+    async stop() {
+      if (dead) return;
+      stopping = true;
+      await call({ op: 'stop' });
+      await new Promise<void>((resolve) => {
+        if (worker.threadId < 0) resolve();
+        else worker.once('exit', () => resolve());
+      });
+    },
+    onError(cb) {
+      errorListeners.push(cb);
+      if (dead) cb(dead);
+    },
+  };
+}

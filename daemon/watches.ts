@@ -1,0 +1,105 @@
+/**
+ * The watch registry: which connection wants to hear about which path.
+ *
+ * Matching follows both real daemons (measured with ../shared/realxs): a
+ * watch on W fires for a change at C when C is W or lies below it; the
+ * removal of C also fires every watch registered below C, with the watch's
+ * own path as the event path. Events go out in registration order
+ * (cxenstored's order). Watches are indexed by path so a change costs
+ * O(depth of C) lookups, not a scan of every watch.
+ */
+import { isPathWithin } from '../engines/common/paths.ts';
+
+/** One registered watch. */
+export interface Watch {
+  /** Owner (opaque to the registry). */
+  readonly owner: WatchOwner;
+  /** Absolute store path, or a special `@...` name. */
+  readonly path: string;
+  readonly token: string;
+  /** The prefix stripped from event paths for a relative watch (`/local/domain/<id>/`), else `undefined`. */
+  readonly relativePrefix: string | undefined;
+  /** Registration order, for event order. */
+  readonly seq: number;
+}
+
+/** What the registry needs of a watch owner. */
+export interface WatchOwner {
+  readonly closed: boolean;
+}
+
+/** A watch that matched a change, with the path its event carries. */
+export interface WatchHit {
+  readonly watch: Watch;
+  readonly eventPath: string;
+}
+
+/** All watches of a daemon, indexed by path. */
+export class WatchRegistry {
+  readonly #byPath = new Map<string, Watch[]>();
+  #size = 0;
+  #seq = 0;
+
+  /** Number of registered watches. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Registers a watch and returns it. */
+  add(owner: WatchOwner, path: string, token: string, relativePrefix: string | undefined): Watch {
+    const watch: Watch = { owner, path, token, relativePrefix, seq: this.#seq++ };
+    const list = this.#byPath.get(path);
+    if (list) list.push(watch);
+    else this.#byPath.set(path, [watch]);
+    this.#size++;
+    return watch;
+  }
+
+  /** Removes a watch (no-op if absent). */
+  remove(watch: Watch): void {
+    const list = this.#byPath.get(watch.path);
+    if (!list) return;
+    const i = list.indexOf(watch);
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.#byPath.delete(watch.path);
+    this.#size--;
+  }
+
+  /**
+   * Appends to `out` the watches a change at `path` fires; `removed` adds
+   * the watches below `path` (a removal). Special names (`@...`) match
+   * exactly.
+   */
+  collect(path: string, removed: boolean, out: WatchHit[]): void {
+    if (this.#size === 0) return;
+    const start = out.length;
+    if (path.charCodeAt(0) !== 47 /* / */) {
+      const list = this.#byPath.get(path);
+      if (list) for (const w of list) out.push({ watch: w, eventPath: path });
+      return;
+    }
+    // The path itself and every ancestor, root first.
+    this.#addList('/', path, out);
+    for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
+      this.#addList(path.slice(0, i), path, out);
+    }
+    if (path !== '/') this.#addList(path, path, out);
+    if (removed) {
+      for (const [wpath, list] of this.#byPath) {
+        if (wpath !== path && wpath.charCodeAt(0) === 47 && isPathWithin(wpath, path)) {
+          for (const w of list) out.push({ watch: w, eventPath: wpath });
+        }
+      }
+    }
+    if (out.length - start > 1) {
+      const hits = out.splice(start).sort((a, b) => a.watch.seq - b.watch.seq);
+      for (const h of hits) out.push(h);
+    }
+  }
+
+  #addList(key: string, eventPath: string, out: WatchHit[]): void {
+    const list = this.#byPath.get(key);
+    if (list) for (const w of list) out.push({ watch: w, eventPath });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Body of the daemon thread (started by daemon/thread.ts through
+ * runner/worker-bootstrap.js). One synchronous loop, like a real daemon's
+ * event loop:
+ *
+ * 1. handle control messages (attach/detach/stats/stop) without returning
+ *    to the event loop (`receiveMessageOnPort`);
+ * 2. until idle: move the bytes of every request ring into its connection
+ *    (skipping connections with `maxOutstandingRequests` waiting: the
+ *    guest's ring then fills and it blocks, as a real guest does), serve up
+ *    to `batch` requests round-robin, and flush reply backlogs;
+ * 3. sleep on the daemon bell (`Atomics.wait`, 20 ms timeout so control
+ *    messages are seen even if nobody rings).
+ */
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { createEngine } from '../engines/index.ts';
+import { RingServerPort } from '../protocol/ring.ts';
+import { Daemon } from './daemon.ts';
+import type { DaemonConnection } from './daemon.ts';
+import { resolveDaemonOptions } from './options.ts';
+import type { ControlReply, ControlRequest, DaemonWorkerData } from './thread.ts';
+
+interface Ring {
+  readonly sab: SharedArrayBuffer;
+  readonly port: RingServerPort;
+  conn: DaemonConnection;
+  dead: boolean;
+}
+
+const data = workerData as DaemonWorkerData;
+const control = data.port;
+const bell = new Int32Array(data.bell);
+const reply = (msg: ControlReply): void => control.postMessage(msg);
+
+function errorText(e: unknown): string {
+  return (e as Error)?.stack ?? String(e);
+}
+
+let daemon: Daemon;
+try {
+  const options = resolveDaemonOptions(data.daemonOptions);
+  daemon = new Daemon(createEngine(data.engine, data.engineOptions), {
+    ...data.daemonOptions,
+    log: (level, message) => {
+      if (level !== 'info') process.stderr.write(`xstorm daemon (${data.engine}): ${level}: ${message}\n`);
+    },
+  });
+  const maxOutstanding = options.maxOutstandingRequests;
+  reply({ id: 0, ok: true });
+  runLoop(daemon, maxOutstanding);
+} catch (e) {
+  reply({ id: -1, ok: false, error: `engine ${data.engine}: ${errorText(e)}`, fatal: true });
+  throw e;
+}
+
+function runLoop(d: Daemon, maxOutstanding: number): void {
+  const rings: Ring[] = [];
+  let running = true;
+  let busyMs = 0;
+  let anyDead = false;
+
+  const handle = (req: ControlRequest): void => {
+    try {
+      switch (req.op) {
+        case 'attach': {
+          const port = new RingServerPort(req.endpoint);
+          const ring: Ring = { sab: req.endpoint.sab, port, conn: undefined as unknown as DaemonConnection, dead: false };
+          ring.conn = d.connect(req.domid, (frame) => port.write(frame), {
+            backlog: () => port.backlog,
+            onClose: () => {
+              port.close();
+              ring.dead = true;
+              anyDead = true;
+            },
+          });
+          rings.push(ring);
+          reply({ id: req.id, ok: true });
+          break;
+        }
+        case 'detach': {
+          const ring = rings.find((r) => r.sab === req.sab && !r.dead);
+          if (ring) {
+            ring.conn.close();
+            ring.port.close();
+            ring.dead = true;
+            anyDead = true;
+          }
+          reply({ id: req.id, ok: true });
+          break;
+        }
+        case 'stats':
+          reply({
+            id: req.id,
+            ok: true,
+            value: { daemon: d.stats(), engineCounters: d.engine.counters(), cpuMs: busyMs, rssBytes: process.memoryUsage().rss },
+          });
+          break;
+        case 'stop':
+          running = false;
+          for (const r of rings) if (!r.dead) r.port.close();
+          d.close();
+          reply({ id: req.id, ok: true });
+          break;
+      }
+    } catch (e) {
+      reply({ id: req.id, ok: false, error: errorText(e) });
+    }
+  };
+
+  const batch = data.batch;
+  while (running) {
+    const seen = Atomics.load(bell, 0);
+    const t0 = performance.now();
+    for (let m = receiveMessageOnPort(control); m !== undefined; m = receiveMessageOnPort(control)) {
+      handle(m.message as ControlRequest);
+    }
+    if (!running) break;
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (let i = 0; i < rings.length; i++) {
+        const r = rings[i]!;
+        if (r.dead) continue;
+        if (r.conn.pending < maxOutstanding) {
+          const bytes = r.port.read();
+          if (bytes !== undefined) {
+            r.conn.receive(bytes);
+            progress = true;
+          }
+        }
+        if (r.port.clientClosed && !r.port.readable) {
+          r.conn.close();
+          r.dead = true;
+          anyDead = true;
+        }
+      }
+      for (let i = 0; i < batch; i++) {
+        if (d.processNext() === undefined) break;
+        progress = true;
+      }
+      for (let i = 0; i < rings.length; i++) {
+        const r = rings[i]!;
+        if (!r.dead && r.port.backlog > 0) r.port.flush();
+      }
+    }
+    if (anyDead) {
+      anyDead = false;
+      for (let i = rings.length - 1; i >= 0; i--) if (rings[i]!.dead) rings.splice(i, 1);
+    }
+    busyMs += performance.now() - t0;
+    Atomics.wait(bell, 0, seen, 20);
+  }
+  control.unref();
+}

@@ -22,7 +22,7 @@
  *   to the store with a fresh generation, every deleted one removed.
  */
 import { XsError } from '../common/errors.ts';
-import { baseName, childPath, parentPath, resolvePath, validateValue } from '../common/paths.ts';
+import { baseName, childPath, parentPath, validateAbsolutePath, validateValue } from '../common/paths.ts';
 import { ROOT_PERMS, checkAccess, hasAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
 import type { Access } from '../common/perms.ts';
 import type { Engine, EngineOptions } from '../types.ts';
@@ -99,25 +99,25 @@ export class TdbPernodeEngine implements Engine {
   read(domid: number, txId: number, path: string): string {
     const tx = this.#enter(domid, txId);
     this.#counters.reads++;
-    return this.#getNode(tx, domid, resolvePath(domid, path), 'read').value;
+    return this.#getNode(tx, domid, absolute(path), 'read').value;
   }
 
   directory(domid: number, txId: number, path: string): string[] {
     const tx = this.#enter(domid, txId);
     this.#counters.directories++;
-    return this.#getNode(tx, domid, resolvePath(domid, path), 'read').children.slice();
+    return this.#getNode(tx, domid, absolute(path), 'read').children.slice();
   }
 
   getPerms(domid: number, txId: number, path: string): string[] {
     const tx = this.#enter(domid, txId);
     this.#counters.getPerms++;
-    return this.#getNode(tx, domid, resolvePath(domid, path), 'read').perms.slice();
+    return this.#getNode(tx, domid, absolute(path), 'read').perms.slice();
   }
 
   write(domid: number, txId: number, path: string, value: string): void {
     const tx = this.#enter(domid, txId);
     this.#counters.writes++;
-    const full = resolvePath(domid, path);
+    const full = absolute(path);
     validateValue(value);
     const node = this.#getNodeOrMissing(tx, domid, full, 'write');
     if (node === null) {
@@ -131,7 +131,7 @@ export class TdbPernodeEngine implements Engine {
   mkdir(domid: number, txId: number, path: string): void {
     const tx = this.#enter(domid, txId);
     this.#counters.mkdirs++;
-    const full = resolvePath(domid, path);
+    const full = absolute(path);
     if (this.#getNodeOrMissing(tx, domid, full, 'write') !== null) return;
     this.#createNode(tx, domid, full, '');
     if (tx) tx.watchPaths.add(full);
@@ -140,7 +140,7 @@ export class TdbPernodeEngine implements Engine {
   rm(domid: number, txId: number, path: string): void {
     const tx = this.#enter(domid, txId);
     this.#counters.rms++;
-    const full = resolvePath(domid, path);
+    const full = absolute(path);
     const node = this.#getNodeOrMissing(tx, domid, full, 'write');
     if (node === null) {
       // Removing a missing node is fine when its parent exists (do_rm).
@@ -158,7 +158,7 @@ export class TdbPernodeEngine implements Engine {
   setPerms(domid: number, txId: number, path: string, perms: string[]): void {
     const tx = this.#enter(domid, txId);
     this.#counters.setPerms++;
-    const full = resolvePath(domid, path);
+    const full = absolute(path);
     validatePerms(perms);
     const node = this.#getNode(tx, domid, full, 'write');
     if (domid !== 0 && permsOwner(node.perms) !== domid) throw new XsError('EACCES', `dom${domid} does not own ${full}`);
@@ -337,6 +337,12 @@ export class TdbPernodeEngine implements Engine {
       parent = this.#readNode(tx, parentName);
     }
     checkAccess(parent.perms, domid, 'write', parentName);
+    // Every new node is owned by the creator (inheritPerms): refuse before creating any.
+    const creatorOwner = permsOwner(inheritPerms(parent.perms, domid));
+    if (domid !== 0 && creatorOwner !== 0
+      && this.#entryCount(tx, creatorOwner) + missing.length > this.#maxNodesPerDomain) {
+      throw new XsError('EQUOTA', `dom${creatorOwner} may own at most ${this.#maxNodesPerDomain} nodes`);
+    }
     // Built top-down (each new node inherits from its parent), written bottom-up.
     const built: Array<[string, NodeRecord]> = [];
     let parentPerms = parent.perms;
@@ -344,11 +350,7 @@ export class TdbPernodeEngine implements Engine {
     for (let i = missing.length - 1; i >= 0; i--) {
       const name = missing[i]!;
       const perms = inheritPerms(parentPerms, domid);
-      const owner = permsOwner(perms);
-      if (domid !== 0 && this.#entryCount(tx, owner) >= this.#maxNodesPerDomain) {
-        throw new XsError('EQUOTA', `dom${owner} owns ${this.#maxNodesPerDomain} nodes`);
-      }
-      this.#countEntry(tx, owner, +1);
+      this.#countEntry(tx, permsOwner(perms), +1);
       const children = i > 0 ? [baseName(missing[i - 1]!)] : [];
       built.push([name, { value: i === 0 ? value : '', perms, children, generation: 0 }]);
       parentPerms = perms;
@@ -377,6 +379,12 @@ export class TdbPernodeEngine implements Engine {
     const map = tx === null ? this.#entries : tx.entryDelta;
     map.set(owner, (map.get(owner) ?? 0) + delta);
   }
+}
+
+/** Engines take absolute paths only (the daemon resolves relative ones). */
+function absolute(path: string): string {
+  validateAbsolutePath(path);
+  return path;
 }
 
 /** Creates a `tdb-pernode` engine (in memory; `options.dir` is not used). */

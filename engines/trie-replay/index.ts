@@ -21,7 +21,7 @@ import { ROOT_PERMS, samePerms } from '../common/perms.ts';
 import type { Engine, EngineOptions } from '../types.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
 import type { Reply, Request, Store, TxLog } from './store.ts';
-import { execute, newTxLog, sameReply } from './store.ts';
+import { execute, getNodeStrict, newTxLog, sameReply } from './store.ts';
 import type { ThrottleCounters } from './throttle.ts';
 import { CreditLedger } from './throttle.ts';
 import type { ConflictThrottle } from './throttle.ts';
@@ -279,21 +279,21 @@ export class TrieReplayEngine implements Engine {
     if (segs === null) return true;
     const w = this.#work;
     try {
-      const oldNode = getNodeAt(w, oldRoot, segs);
-      const currentNode = getNodeAt(w, currentRoot, segs);
+      const oldNode = getNodeStrict(w, oldRoot, segs);
+      const currentNode = getNodeStrict(w, currentRoot, segs);
       if (oldNode !== undefined && currentNode !== undefined) {
         if (oldNode !== currentNode) return false;
         // check_parents_perms_identical: every prefix, root to the node itself.
         for (let i = 0; i <= segs.length; i++) {
-          const a = getNodeAt(w, oldRoot, segs.slice(0, i));
-          const b = getNodeAt(w, currentRoot, segs.slice(0, i));
+          const a = getNodeStrict(w, oldRoot, segs.slice(0, i));
+          const b = getNodeStrict(w, currentRoot, segs.slice(0, i));
           if (a === undefined || b === undefined || !samePerms(a.perms, b.perms)) return false;
         }
         return true;
       }
       if (oldNode === undefined && currentNode === undefined) {
         // Missing in both: fine if the parent exists now.
-        return getNodeAt(w, currentRoot, segs.slice(0, -1)) !== undefined;
+        return getNodeStrict(w, currentRoot, segs.slice(0, -1)) !== undefined;
       }
       return false;
     } catch {

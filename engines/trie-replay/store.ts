@@ -6,7 +6,7 @@
  * a live request, a request inside a transaction, and a replayed request.
  */
 import { XsError } from '../common/errors.ts';
-import { pathSegments, resolvePath, validateValue } from '../common/paths.ts';
+import { pathSegments, validateAbsolutePath, validateValue } from '../common/paths.ts';
 import { checkAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
 import type { TrieNode, TreeWork } from './tree.ts';
 import {
@@ -98,8 +98,8 @@ function segsToPath(segs: readonly string[]): string {
 export function execute(
   work: TreeWork, store: Store, log: TxLog, domid: number, req: Request, maxNodes: number,
 ): Reply {
-  const full = resolvePath(domid, req.path);
-  const segs = pathSegments(full);
+  validateAbsolutePath(req.path);
+  const segs = pathSegments(req.path);
   switch (req.type) {
     case 'read': {
       const n = lookup(work, store, segs, domid);
@@ -118,10 +118,12 @@ export function execute(
     }
     case 'write':
       validateValue(req.value);
+      checkPathQuota(work, store, domid, segs, maxNodes);
       createImplicitPath(work, store, log, domid, segs, maxNodes);
       txWrite(work, store, log, domid, segs, req.value, maxNodes);
       return undefined;
     case 'mkdir':
+      checkPathQuota(work, store, domid, segs, maxNodes);
       createImplicitPath(work, store, log, domid, segs, maxNodes);
       try {
         txMkdir(work, store, log, domid, segs, true, maxNodes);
@@ -136,6 +138,47 @@ export function execute(
       validatePerms(req.perms);
       txSetPerms(work, store, log, domid, segs, req.perms);
       return undefined;
+  }
+}
+
+/**
+ * oxenstored's `Path.get_node`: `undefined` when only the last component is
+ * missing, ENOENT (its `Not_found`) when an intermediate one is.
+ */
+export function getNodeStrict(work: TreeWork, root: TrieNode, segs: readonly string[]): TrieNode | undefined {
+  let node = root;
+  for (let i = 0; i < segs.length; i++) {
+    const next = findChild(work, node, segs[i]!);
+    if (next === undefined) {
+      if (i === segs.length - 1) return undefined;
+      throw new XsError('ENOENT', segsToPath(segs.slice(0, i + 1)));
+    }
+    node = next;
+  }
+  return node;
+}
+
+/**
+ * Refuses a write/mkdir that would create more nodes than the creator's
+ * quota allows, before creating any (oxenstored checks node by node and can
+ * leave the implicit parents behind; xstorm's engine contract says nothing
+ * is half-created).
+ */
+function checkPathQuota(work: TreeWork, store: Store, domid: number, segs: readonly string[], maxNodes: number): void {
+  if (domid === 0) return;
+  let node = store.root;
+  let depth = 0;
+  while (depth < segs.length) {
+    const next = findChild(work, node, segs[depth]!);
+    if (next === undefined) break;
+    node = next;
+    depth++;
+  }
+  const missing = segs.length - depth;
+  if (missing === 0) return;
+  const owner = permsOwner(inheritPerms(node.perms, domid));
+  if (owner !== 0 && entryCount(store, owner) + missing > maxNodes) {
+    throw new XsError('EQUOTA', `dom${owner} may own at most ${maxNodes} nodes`);
   }
 }
 
@@ -213,13 +256,13 @@ function txMkdir(
 }
 
 function txRm(work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[]): void {
-  const removed = getNodeAt(work, store.root, segs);
-  // Removing a missing node is not an error in oxenstored (do_rm swallows Doesnt_exist).
+  // Real oxenstored empties the whole store on `rm /`; the engine contract says EINVAL.
+  if (segs.length === 0) throw new XsError('EINVAL', 'cannot remove /');
+  // A missing last component is not an error (do_rm swallows Doesnt_exist);
+  // a missing intermediate one is ENOENT (Not_found).
+  const removed = getNodeStrict(work, store.root, segs);
   if (removed === undefined) return;
-  if (segs.length === 0) {
-    checkAccess(store.root.perms, domid, 'write', '/');
-    store.root = makeNode(work, store.root.name, store.root.perms, store.root.value, [], []);
-  } else {
+  {
     store.root = modifyAt(work, store.root, segs, (parent, name) => {
       const ent = findChild(work, parent, name);
       if (ent === undefined) throw new XsError('ENOENT', segsToPath(segs));
@@ -232,8 +275,6 @@ function txRm(work: TreeWork, store: Store, log: TxLog, domid: number, segs: str
     const o = permsOwner(n.perms);
     if (o !== 0) counts.set(o, (counts.get(o) ?? 0) + 1);
   });
-  // Removing the root clears its children but keeps the root itself.
-  if (segs.length === 0) counts.set(permsOwner(removed.perms), (counts.get(permsOwner(removed.perms)) ?? 0) - 1);
   for (const [o, c] of counts) addEntries(store, o, -c);
   setWriteLow(log, segs.slice(0, -1));
   log.writePaths.push(segsToPath(segs));
@@ -242,7 +283,7 @@ function txRm(work: TreeWork, store: Store, log: TxLog, domid: number, segs: str
 function txSetPerms(
   work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[], perms: readonly string[],
 ): void {
-  const node = getNodeAt(work, store.root, segs);
+  const node = getNodeStrict(work, store.root, segs);
   if (node === undefined) throw new XsError('ENOENT', segsToPath(segs));
   const oldOwner = permsOwner(node.perms);
   const newOwner = permsOwner(perms);

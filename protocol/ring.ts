@@ -155,6 +155,23 @@ class Backlog {
 const EMPTY = new Uint8Array(0);
 
 /**
+ * Daemon bells rung by this thread's clients during the current tick: rung
+ * once in a microtask, so a burst of sends (many pipelined requests, many
+ * clients) costs one wake-up of the daemon thread instead of one each.
+ */
+let bellsDue: Int32Array[] = [];
+function ringDaemonBellSoon(bell: Int32Array): void {
+  if (bellsDue.length === 0) queueMicrotask(ringDueBells);
+  else for (const b of bellsDue) if (b.buffer === bell.buffer) return;
+  bellsDue.push(bell);
+}
+function ringDueBells(): void {
+  const due = bellsDue;
+  bellsDue = [];
+  for (const b of due) ringBell(b);
+}
+
+/**
  * Keeps the thread's event loop alive while any ring client is open
  * (`Atomics.waitAsync` alone does not, unlike a socket).
  */
@@ -172,8 +189,9 @@ function releaseKeepAlive(): void {
 
 /**
  * The guest side of a ring connection. `send` copies frames into the
- * request ring (in pieces when the ring is full) and rings the daemon
- * bell; replies are read when the client bell changes, through
+ * request ring at once (in pieces when the ring is full) and rings the
+ * daemon bell in a microtask (one ring per tick for all of this thread's
+ * clients of that daemon); replies are read when the client bell changes, through
  * `Atomics.waitAsync`, so any number of clients share one thread's event
  * loop. Like a socket, an open transport keeps the event loop alive.
  */
@@ -240,7 +258,7 @@ export class RingClientTransport implements ClientTransport {
       const free = RING_SIZE - ((prod - cons) >>> 0);
       if (free > 0 && this.#backlog.bytes > 0) {
         Atomics.store(w, REQ_PROD, this.#backlog.drain(this.#page, REQ_OFF, prod, free));
-        ringBell(this.#bell);
+        ringDaemonBellSoon(this.#bell);
       }
       if (this.#backlog.bytes === 0) return;
       // Ring full: ask the daemon to ring us when it consumes, then re-check
@@ -261,7 +279,7 @@ export class RingClientTransport implements ClientTransport {
     Atomics.store(w, RSP_CONS, prod);
     if (Atomics.load(w, RSP_WAIT) !== 0) {
       Atomics.store(w, RSP_WAIT, 0);
-      ringBell(this.#bell);
+      ringDaemonBellSoon(this.#bell);
     }
     for (const l of this.#dataListeners) l(chunk);
   }

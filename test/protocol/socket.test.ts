@@ -5,9 +5,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageDecoder, encodeFrame } from '../../protocol/codec.ts';
-import { XsClient } from '../../protocol/client.ts';
-import { connectUnixSocket, defaultSocketPath, listenUnixSocket } from '../../protocol/socket.ts';
+// Through the folder's public face, so index.ts is exercised at run time too.
+import {
+  MessageDecoder,
+  XsClient,
+  connectUnixSocket,
+  defaultSocketPath,
+  encodeFrame,
+  listenUnixSocket,
+} from '../../protocol/index.ts';
 import { XsError } from '../../engines/common/errors.ts';
 import { REALXS_TOOLS, realxsSkipReason } from '../helpers/realxs.ts';
 

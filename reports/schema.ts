@@ -79,8 +79,14 @@ export const RunResultSchema = z.strictObject({
   guestStarts: z.array(z.strictObject({ guest: z.number().int().positive(), timeS: z.number().nonnegative() })).optional(),
   /** Per-interval counts over the run. */
   timeline: z.array(z.strictObject({ tS: z.number().nonnegative(), commits: z.number().int().nonnegative(), eagain: z.number().int().nonnegative() })).optional(),
-  /** Scenario-specific figures (e.g. `storeNodes`, `costPerOpUs`). */
+  /** Scenario-specific figures (e.g. `storeNodes`, `costPerOpUs`, `completionTimeS`). */
   extra: z.record(z.string(), z.number()).optional(),
+  /**
+   * Position of this cell in the full (unsharded) sweep grid, from 0. Set by
+   * `sweep` so `merge` can put shards back in the unsharded order; files
+   * without it are ordered by `key`.
+   */
+  gridIndex: z.number().int().nonnegative().optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
 
@@ -97,7 +103,12 @@ export const MetaSchema = z.strictObject({
 });
 export type Meta = z.infer<typeof MetaSchema>;
 
-/** Headline of a sweep or bench: largest sustained guest count per engine and the trie/tdb ratio. */
+/**
+ * Headline of a sweep or bench: largest sustained guest count per engine and
+ * the trie/tdb ratio (see `computeHeadline` in reports/headline.ts). Other
+ * keys are allowed and shown in summaries as they are, e.g. `paper` holding
+ * the paper's figures in the same shape (`{ maxSustainedGuests, ratio }`).
+ */
 export const HeadlineSchema = z.looseObject({
   maxSustainedGuests: z.record(z.string(), z.number().int().nonnegative().nullable()),
   ratio: z.number().nullable(),

@@ -1,11 +1,27 @@
-/** `xstorm merge` (not yet implemented). */
+/** `xstorm merge <shard dirs...> --out <dir>`: join the shards of a sweep into one results directory. */
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../usage-error.ts';
+import { mergeResultsFiles, readResultsFile, writeResultsDir } from '../../reports/index.ts';
+import { asUsage } from './report.ts';
 
-export const mergeCommand: CommandModule = {
-  command: 'merge',
-  describe: '(not yet implemented)',
-  handler: () => {
-    throw new UsageError('xstorm merge is not implemented yet');
+interface MergeArgs {
+  shards: string[];
+  out: string;
+  png: boolean;
+}
+
+export const mergeCommand: CommandModule<object, MergeArgs> = {
+  command: 'merge <shards..>',
+  describe: 'Join the results of `sweep --shard i/n` runs into the results directory the unsharded sweep would have written',
+  builder: (yargs) =>
+    yargs
+      .positional('shards', { type: 'string', array: true, demandOption: true, describe: 'shard results directories (or results.json files), any order' })
+      .option('out', { type: 'string', demandOption: true, describe: 'results directory to write' })
+      .option('png', { type: 'boolean', default: true, describe: 'render PNG charts (--no-png to skip)' })
+      .example('$0 merge shard-1 shard-2 shard-3 --out results/sweep', 'after three CI jobs ran sweep --shard i/3') as never,
+  handler: async (args) => {
+    const files = await asUsage(() => Promise.all(args.shards.map((dir) => readResultsFile(dir))));
+    const merged = await asUsage(async () => mergeResultsFiles(files));
+    const written = await asUsage(() => writeResultsDir(args.out, merged, { png: args.png }));
+    process.stderr.write(`xstorm merge: ${files.length} shards, ${merged.runs.length} runs → ${args.out} (${written.length} files)\n`);
   },
 };

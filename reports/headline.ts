@@ -1,0 +1,64 @@
+/**
+ * The headline of a sweep: per engine, the largest guest count it sustained,
+ * and how many more guests `trie` sustained than `tdb`.
+ */
+import type { Headline, RunResult } from './schema.ts';
+
+/** Options of {@link computeHeadline}. */
+export interface HeadlineOptions {
+  /** Scenario to judge; default the one swept over the most guest counts (ties: first in run order). */
+  readonly scenario?: string;
+  /** Numerator and denominator engines of `ratio`; default `trie` over `tdb`. */
+  readonly ratio?: readonly [string, string];
+}
+
+/**
+ * Computes `{ maxSustainedGuests, ratio }` from runs, deterministically
+ * (engines in order of first appearance).
+ *
+ * For each engine, a guest count counts as sustained when every run at that
+ * count (all repetitions) is `sustained`; the engine's figure is the largest
+ * guest count such that it and every smaller count tried were sustained (a
+ * lucky point past the collapse does not count), or null if even the
+ * smallest failed. `ratio` is trie/tdb when both are non-null and tdb > 0.
+ */
+export function computeHeadline(runs: readonly RunResult[], options: HeadlineOptions = {}): Headline {
+  const scenario = options.scenario ?? mostSweptScenario(runs);
+  const byEngine = new Map<string, Map<number, boolean>>();
+  for (const run of runs) {
+    if (run.scenario !== scenario) continue;
+    let counts = byEngine.get(run.engine);
+    if (!counts) byEngine.set(run.engine, (counts = new Map()));
+    counts.set(run.guests, (counts.get(run.guests) ?? true) && run.sustained);
+  }
+  const maxSustainedGuests: Record<string, number | null> = {};
+  for (const [engine, counts] of byEngine) {
+    let best: number | null = null;
+    for (const guests of [...counts.keys()].sort((a, b) => a - b)) {
+      if (!counts.get(guests)) break;
+      best = guests;
+    }
+    maxSustainedGuests[engine] = best;
+  }
+  const [top, bottom] = options.ratio ?? ['trie', 'tdb'];
+  const a = maxSustainedGuests[top];
+  const b = maxSustainedGuests[bottom];
+  const ratio = a != null && b != null && b > 0 ? a / b : null;
+  return { maxSustainedGuests, ratio };
+}
+
+/** The scenario with the most distinct guest counts; ties go to the first in run order. */
+export function mostSweptScenario(runs: readonly RunResult[]): string | undefined {
+  const counts = new Map<string, Set<number>>();
+  for (const run of runs) {
+    let set = counts.get(run.scenario);
+    if (!set) counts.set(run.scenario, (set = new Set()));
+    set.add(run.guests);
+  }
+  let best: string | undefined;
+  let bestSize = 0;
+  for (const [scenario, set] of counts) {
+    if (set.size > bestSize) [best, bestSize] = [scenario, set.size];
+  }
+  return best;
+}

@@ -1,0 +1,94 @@
+/**
+ * report.html: one self-contained page (Chart.js and the chart data inlined,
+ * no network), with the same tables as summary.md and the charts
+ * interactive (tooltips, legend toggles). `window.xstormCharts` holds the
+ * Chart instances (the browser test checks them).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { toChartConfig, type ChartSpec } from './charts.ts';
+import type { ReportSource } from './sources.ts';
+import { headlineTable, otherHeadlineFigures, provenance, runsTable, type Table } from './tables.ts';
+
+let chartJsSource: string | undefined;
+
+/** Chart.js's UMD build, read once (the package exports no subpaths, so find it next to its main file). */
+function chartJs(): string {
+  if (chartJsSource === undefined) {
+    const main = createRequire(import.meta.url).resolve('chart.js');
+    const text = readFileSync(path.join(path.dirname(main), 'chart.umd.min.js'), 'utf8');
+    chartJsSource = text.replace(/\/\/# sourceMappingURL=.*$/m, '').replace(/<\/script/gi, '<\\/script');
+  }
+  return chartJsSource;
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** JSON safe inside a <script> element. */
+const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
+
+function htmlTable(table: Table): string {
+  const cells = (row: readonly string[], tag: 'td' | 'th'): string =>
+    row.map((text, i) => `<${tag}${table.align[i] === 'r' ? ' class="r"' : ''}>${escapeHtml(text)}</${tag}>`).join('');
+  return `<table><thead><tr>${cells(table.header, 'th')}</tr></thead><tbody>${table.rows.map((row) => `<tr>${cells(row, 'td')}</tr>`).join('')}</tbody></table>`;
+}
+
+const STYLE = `
+body{font-family:system-ui,'DejaVu Sans',Arial,sans-serif;margin:1.5rem auto;max-width:1200px;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}p.meta{color:#555;font-size:.9rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}
+th{border-bottom:2px solid #888}.r{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1rem}
+figure{margin:0;border:1px solid #eee;padding:.5rem}canvas{width:100%!important;height:auto!important}
+details{margin:.5rem 0}`;
+
+/** The report.html text. */
+export function toHtml(sources: readonly ReportSource[], charts: readonly ChartSpec[]): string {
+  const title = sources.length === 1 ? `xstorm results: ${sources[0]!.file.id}` : `xstorm comparison: ${sources.map((s) => s.label).join(' vs ')}`;
+  const parts: string[] = [];
+  for (const source of sources) {
+    if (sources.length > 1) parts.push(`<h2>${escapeHtml(source.label)}</h2>`);
+    parts.push(`<p class="meta">${escapeHtml(provenance(source.file).replace(/`/g, ''))}<br>Command: <code>${escapeHtml(source.file.meta.command.join(' '))}</code></p>`);
+    const headline = headlineTable(source.file);
+    if (headline) {
+      parts.push(`<h2>Headline</h2>${htmlTable(headline)}`);
+      const other = otherHeadlineFigures(source.file);
+      if (other.length) parts.push(`<ul>${other.map((line) => `<li><code>${escapeHtml(line)}</code></li>`).join('')}</ul>`);
+    }
+  }
+  const chartData = charts.map((spec) => ({ id: spec.id, config: toChartConfig(spec, { scale: 1 }) }));
+  const figures = charts.map((spec) => `<figure><canvas id="chart-${escapeHtml(spec.id)}" width="1000" height="600" role="img" aria-label="${escapeHtml(spec.title)}"></canvas></figure>`).join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${parts.join('\n')}
+${charts.length ? `<h2>Charts</h2>\n<div class="charts">\n${figures}\n</div>` : ''}
+<h2>Runs</h2>
+<details open><summary>${sources.reduce((n, s) => n + s.file.runs.length, 0)} runs</summary>${htmlTable(runsTable(sources))}</details>
+<script>${chartJs()}</script>
+<script type="application/json" id="xstorm-charts">${scriptJson(chartData)}</script>
+<script>
+(function () {
+  var charts = JSON.parse(document.getElementById('xstorm-charts').textContent);
+  window.xstormCharts = charts.map(function (chart) {
+    var config = chart.config;
+    config.options.responsive = true;
+    config.options.maintainAspectRatio = true;
+    config.options.aspectRatio = 5 / 3;
+    return new Chart(document.getElementById('chart-' + chart.id), config);
+  });
+})();
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,26 @@
+/**
+ * reports/: results files and everything made from them (CSV, PNG charts,
+ * summary.md, table.tex, report.html), the regression gate, and sharding.
+ *
+ * Producers (`run`, `sweep`, `bench`) build a {@link ResultsFile}, set
+ * `headline: computeHeadline(runs)` for sweeps, and call
+ * {@link writeResultsDir}. Readers call {@link readResultsFile}.
+ */
+export * from './schema.ts';
+export { ReportInputError, ResultsFileError } from './errors.ts';
+export { readResultsFile, writeResultsFile, parseResultsFile, serializeResultsFile, resultsJsonPath, MIGRATIONS, RESULTS_JSON, type Migration, type ParseOptions } from './io.ts';
+export { writeResultsDir, writeReport, renderReport, RESULTS_DIR_FILES, type ResultsDirOptions } from './results-dir.ts';
+export { computeHeadline, mostSweptScenario, type HeadlineOptions } from './headline.ts';
+export { parseShard, formatShard, selectShard, selectShardWithIndex, mergeResultsFiles, compareRuns, stripShardArgs, type Shard } from './shard.ts';
+export {
+  compareResults, formatGateReport, gateExitCode, parseGateConfig, readGateConfig, judge,
+  DEFAULT_GATE_CONFIG, GATE_METRICS, GateConfigSchema, type GateConfig, type GateReport, type GateRow, type Verdict, type Threshold,
+} from './gate.ts';
+export { buildChartSpecs, toChartConfig, type ChartSpec, type ChartSeries } from './charts.ts';
+export { renderChartPng, PNG_SIZE } from './png.ts';
+export { toCsv, CSV_COLUMNS } from './csv.ts';
+export { toMarkdown } from './markdown.ts';
+export { toLatex, escapeLatex } from './latex.ts';
+export { toHtml } from './html.ts';
+export { labelSources, type ReportSource } from './sources.ts';
+export { writeFileAtomic, writeFilesAtomic } from './atomic.ts';

@@ -1,0 +1,35 @@
+/** summary.md: provenance, the headline table, the per-run table and the charts. */
+import type { ChartSpec } from './charts.ts';
+import type { ReportSource } from './sources.ts';
+import { headlineTable, otherHeadlineFigures, provenance, runsTable, type Table } from './tables.ts';
+
+const escapeCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+
+/** A GitHub-flavoured Markdown table. */
+export function markdownTable(table: Table): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
+  const rule = `|${table.align.map((a) => (a === 'r' ? '---:' : ':---')).join('|')}|`;
+  return [line(table.header), rule, ...table.rows.map(line)].join('\n');
+}
+
+/** The summary.md text; `charts` are linked as `charts/<id>.png`. */
+export function toMarkdown(sources: readonly ReportSource[], charts: readonly ChartSpec[]): string {
+  const out: string[] = [];
+  out.push(sources.length === 1 ? `# xstorm results: ${sources[0]!.file.id}` : `# xstorm comparison: ${sources.map((s) => s.label).join(' vs ')}`, '');
+  for (const source of sources) {
+    if (sources.length > 1) out.push(`## ${source.label}`, '');
+    out.push(provenance(source.file), '', `Command: \`${source.file.meta.command.join(' ')}\``, '');
+    const headline = headlineTable(source.file);
+    if (headline) {
+      out.push(sources.length > 1 ? '### Headline' : '## Headline', '', markdownTable(headline), '');
+      const other = otherHeadlineFigures(source.file);
+      if (other.length) out.push(...other.map((line) => `- ${line}`), '');
+    }
+  }
+  out.push('## Runs', '', markdownTable(runsTable(sources)), '');
+  if (charts.length) {
+    out.push('## Charts', '');
+    for (const chart of charts) out.push(`![${chart.title}](charts/${chart.id}.png)`, '');
+  }
+  return out.join('\n');
+}

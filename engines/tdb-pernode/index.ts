@@ -152,6 +152,11 @@ export class TdbPernodeEngine implements Engine {
     if (parent === null) throw new XsError('EINVAL', `parent of ${full} is missing`);
     this.#deleteTree(tx, full);
     const name = baseName(full);
+    // A transaction can see a node committed after it copied the parent,
+    // whose child list then lacks the name: cxenstored reports "corrupt"
+    // and answers EIO, with the subtree already deleted in the transaction
+    // (seen in the differential test against the real daemon).
+    if (!parent.children.includes(name)) throw new XsError('EIO', `${name} is not a child of ${parentPath(full)}`);
     this.#writeNode(tx, parentPath(full), { ...parent, children: parent.children.filter((c) => c !== name) });
   }
 

@@ -1,0 +1,71 @@
+/**
+ * Pricing: a pure function from what the engine reports it did during one
+ * request (the increase of its work counters) and the bytes moved, to the
+ * daemon's service time. The simulated driver calls it once per request.
+ */
+import type { CostProfile, EngineCosts } from './schema.ts';
+import { engineCosts } from './schema.ts';
+
+/** A profile compiled for one engine: prices as parallel arrays for the hot path. */
+export class CostModel {
+  readonly profileName: string;
+  readonly engine: string;
+  readonly requestBaseUs: number;
+  readonly daemonPerByteUs: number;
+  readonly transportLatencyUs: number;
+  readonly transportPerByteUs: number;
+  readonly #names: string[];
+  readonly #prices: number[];
+
+  constructor(profile: CostProfile, engine: string) {
+    const costs: EngineCosts = engineCosts(profile, engine);
+    this.profileName = profile.name;
+    this.engine = engine;
+    this.requestBaseUs = costs.requestBaseUs;
+    this.daemonPerByteUs = profile.daemon.perByteUs;
+    this.transportLatencyUs = profile.transport.latencyUs;
+    this.transportPerByteUs = profile.transport.perByteUs;
+    const priced = Object.entries(costs.counters).filter(([, price]) => price > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#names = priced.map(([name]) => name);
+    this.#prices = priced.map(([, price]) => price);
+  }
+
+  /** Counter names this model prices (price > 0), sorted. */
+  get pricedCounters(): readonly string[] {
+    return this.#names;
+  }
+
+  /**
+   * Daemon service time (µs) of one request: base + Σ price × (after − before)
+   * over the priced counters + per-byte cost of the request and every frame
+   * it sent (reply and watch events). A counter missing from a snapshot
+   * counts as 0.
+   */
+  serviceUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): number {
+    let us = this.requestBaseUs + this.daemonPerByteUs * (bytesIn + bytesOut);
+    const names = this.#names;
+    const prices = this.#prices;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const delta = (after[name] ?? 0) - (before[name] ?? 0);
+      if (delta !== 0) us += prices[i]! * delta;
+    }
+    return us;
+  }
+
+  /** The same pricing, itemised per component (for reports and the fit script). */
+  breakdownUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): Record<string, number> {
+    const out: Record<string, number> = { requestBase: this.requestBaseUs, daemonBytes: this.daemonPerByteUs * (bytesIn + bytesOut) };
+    for (let i = 0; i < this.#names.length; i++) {
+      const name = this.#names[i]!;
+      const delta = (after[name] ?? 0) - (before[name] ?? 0);
+      if (delta !== 0) out[name] = this.#prices[i]! * delta;
+    }
+    return out;
+  }
+
+  /** One-way transport delay (µs) of a frame of `bytes` bytes. */
+  transportUs(bytes: number): number {
+    return this.transportLatencyUs + this.transportPerByteUs * bytes;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The cost profile format: what one request costs the simulated daemon, per
+ * engine, as a price per unit of each engine work counter, plus the
+ * transport's latency. Built-in profiles live in `profiles/*.json`;
+ * `xstorm calibrate` writes new ones. Validated strictly: unknown keys are
+ * errors, and every problem is reported at once.
+ */
+import { z } from 'zod';
+import { ENGINE_KINDS } from '../../engines/types.ts';
+import type { EngineKind } from '../../engines/types.ts';
+
+/** Version of the profile format. */
+export const PROFILE_VERSION = 1;
+
+const Micros = z.number().finite().nonnegative();
+
+/** Costs of one engine behind the daemon. */
+export const EngineCostsSchema = z.strictObject({
+  /**
+   * Daemon CPU per request independent of the engine's work: reading the
+   * request from the socket or ring, decoding, dispatch, writing the reply
+   * (µs).
+   */
+  requestBaseUs: Micros,
+  /** µs per unit of each engine counter's increase during the request (counters not named cost nothing). */
+  counters: z.record(z.string().min(1), Micros),
+  /** Where each price comes from (counter name or `requestBaseUs` → source ids / reasoning). */
+  notes: z.record(z.string(), z.string()).optional(),
+});
+export type EngineCosts = z.infer<typeof EngineCostsSchema>;
+
+/** One cited source. */
+export const SourceSchema = z.strictObject({
+  id: z.string().min(1),
+  /** Bibliographic reference or file path with version. */
+  citation: z.string().min(1),
+  /** The fact taken from it. */
+  fact: z.string().min(1),
+});
+
+export const CostProfileSchema = z
+  .strictObject({
+    profileVersion: z.literal(PROFILE_VERSION),
+    /** Lower-case name, e.g. `xen-2009`, `calibrated-myhost`. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+    description: z.string().min(1),
+    /** The machine the costs describe. */
+    machine: z.strictObject({
+      os: z.string().min(1),
+      cpu: z.string().min(1),
+      cpuCount: z.number().int().positive().nullable(),
+      node: z.string().nullable(),
+      notes: z.string().optional(),
+    }),
+    createdAt: z.string().optional(),
+    sources: z.array(SourceSchema),
+    /** One-way transport between a client and the daemon (not daemon CPU): latency and per byte (µs). */
+    transport: z.strictObject({ latencyUs: Micros, perByteUs: Micros }),
+    /** Daemon CPU per byte of request and reply (copying through the socket/ring), µs. */
+    daemon: z.strictObject({ perByteUs: Micros }),
+    /** Costs per engine kind; a run on an engine missing here is refused. */
+    engines: z.record(z.string(), EngineCostsSchema),
+    /** How free parameters were fitted (documentation; not used for pricing). */
+    fit: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((profile, ctx) => {
+    for (const kind of Object.keys(profile.engines)) {
+      if (!(ENGINE_KINDS as readonly string[]).includes(kind)) {
+        ctx.addIssue({ code: 'custom', path: ['engines', kind], message: `unknown engine kind; expected one of ${ENGINE_KINDS.join(', ')}` });
+      }
+    }
+    const ids = new Set<string>();
+    profile.sources.forEach((s, i) => {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${s.id}` });
+      ids.add(s.id);
+    });
+  });
+export type CostProfile = z.infer<typeof CostProfileSchema>;
+
+/** A profile that failed validation; `issues` lists every problem, one per line. */
+export class CostProfileError extends Error {
+  readonly issues: readonly string[];
+
+  constructor(origin: string, issues: readonly string[]) {
+    super(`invalid cost profile ${origin}:\n  ${issues.join('\n  ')}`);
+    this.name = 'CostProfileError';
+    this.issues = issues;
+  }
+}
+
+/** Validates a parsed JSON value as a profile; throws {@link CostProfileError} listing every issue. */
+export function parseProfile(value: unknown, origin = '(inline)'): CostProfile {
+  const parsed = CostProfileSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(profile)'}: ${issue.message}`);
+  throw new CostProfileError(origin, issues);
+}
+
+/** The costs of `engine` in `profile`, or a clear error. */
+export function engineCosts(profile: CostProfile, engine: EngineKind | string): EngineCosts {
+  const costs = profile.engines[engine];
+  if (!costs) {
+    throw new CostProfileError(profile.name, [`engines.${engine}: profile prices no engine "${engine}" (it prices ${Object.keys(profile.engines).join(', ') || 'none'})`]);
+  }
+  return costs;
+}

@@ -1,0 +1,136 @@
+/**
+ * The simulated driver: runs a {@link RunPlan} with the scenario's own actor
+ * programs (runner/session.ts), xstorm's real daemon and engine, on the
+ * discrete-event clock, pricing every request with a cost profile. The same
+ * plan, seed and profile give byte-identical results.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { Daemon } from '../../daemon/index.ts';
+import { createEngine, isEngineKind } from '../../engines/index.ts';
+import { XsClient } from '../../protocol/client.ts';
+import type { ClientObserver } from '../../protocol/types.ts';
+import type { RunResult } from '../../reports/schema.ts';
+import { getScenario } from '../../scenarios/index.ts';
+import { CostModel } from '../cost/model.ts';
+import { CostProfileError } from '../cost/schema.ts';
+import type { CostProfile } from '../cost/schema.ts';
+import { loadProfile } from '../cost/load.ts';
+import { createRandom } from '../random.ts';
+import { buildRunResult } from '../result.ts';
+import { runSession } from '../session.ts';
+import type { Driver, ProgressListener, RunPlan } from '../types.ts';
+import { SimClock } from './clock.ts';
+import { SimServer } from './server.ts';
+
+/** The simulation could not go on (no event pending, yet the run has not ended). */
+export class SimStallError extends Error {
+  constructor(atMs: number) {
+    super(`simulation stalled at ${(atMs / 1000).toFixed(3)} s: no event pending and the run has not ended (an actor waits for something that never comes)`);
+    this.name = 'SimStallError';
+  }
+}
+
+/**
+ * A fresh directory for a file-backed engine: on tmpfs (`/dev/shm`) when the
+ * machine has one. The files' real I/O time is irrelevant to a simulated
+ * run (the profile prices the work from the counters), and a disk-backed
+ * temp dir (e.g. ext4 with `discard`) makes each unlink cost milliseconds
+ * of wall time.
+ */
+function simEngineDir(): string {
+  for (const base of ['/dev/shm', os.tmpdir()]) {
+    try {
+      return fs.mkdtempSync(nodePath.join(base, 'xstorm-sim-'));
+    } catch {
+      // not writable here: try the next place
+    }
+  }
+  throw new Error('no writable temp directory for the simulated engine');
+}
+
+/** Checks that every counter the profile prices is one the engine reports (a typo would silently cost nothing). */
+function checkPricedCounters(model: CostModel, reported: Record<string, number>, profile: CostProfile): void {
+  const unknown = model.pricedCounters.filter((name) => !(name in reported));
+  if (unknown.length > 0) {
+    throw new CostProfileError(profile.name, unknown.map((name) => `engines.${model.engine}.counters.${name}: engine ${model.engine} reports no such counter (it reports ${Object.keys(reported).join(', ')})`));
+  }
+}
+
+/**
+ * Runs one plan on the simulated clock with `profile` and returns its
+ * RunResult (`driver: 'sim'`, `profile` = the profile's name).
+ */
+export async function runSimulated(plan: RunPlan, profile: CostProfile, onProgress?: ProgressListener): Promise<RunResult> {
+  if (plan.target.kind !== 'engine') {
+    throw new Error(`the simulated driver runs xstorm's engines only, not ${plan.target.kind} targets`);
+  }
+  const kind = plan.target.engine;
+  if (!isEngineKind(kind)) throw new Error(`unknown engine ${kind}`);
+  const scenario = getScenario(plan.scenario);
+  const model = new CostModel(profile, kind);
+  const dir = simEngineDir();
+  const engine = createEngine(kind, { dir });
+  const daemon = new Daemon(engine);
+  try {
+    checkPricedCounters(model, engine.counters(), profile);
+    const clock = new SimClock();
+    const server = new SimServer(clock, daemon, model);
+    let clients = 0;
+    const makeClient = (domid: number, observer?: ClientObserver) =>
+      new XsClient(server.connect(domid), {
+        clock,
+        ...(observer ? { observer } : {}),
+        random: createRandom(plan.seed, `sim-client-${clients++}-${domid}`),
+      });
+    const setupClient = makeClient(0);
+    let finished = false;
+    const session = runSession({
+      scenario,
+      params: plan.params,
+      guests: plan.guests,
+      seed: plan.seed,
+      durationS: plan.durationS,
+      clock,
+      connect: async (actor, observer) => makeClient(actor.domid, observer),
+      setupClient,
+      ...(onProgress ? { onProgress } : {}),
+    });
+    session.then(() => (finished = true), () => (finished = true));
+    const end = await clock.run(Infinity, () => finished);
+    if (end === 'idle' && !finished) throw new SimStallError(clock.now());
+    const outcome = await session;
+    setupClient.close();
+    const stats = server.stats();
+    return buildRunResult({ ...plan, profile: profile.name }, scenario, {
+      driver: 'sim',
+      snapshot: outcome.snapshot,
+      durationS: outcome.durationS,
+      engineCounters: engine.counters(),
+      daemon: { cpuMs: stats.busyMs, rssBytes: null },
+      extra: {
+        simDaemonRequests: stats.requests,
+        simDaemonBusyMs: stats.busyMs,
+        simDaemonUtilisation: outcome.durationS > 0 ? Math.min(1, stats.busyMs / (outcome.durationS * 1000)) : 0,
+        simEvents: clock.eventsFired,
+      },
+    });
+  } finally {
+    daemon.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The simulated {@link Driver} for a profile (built-in name, calibrated
+ * name, file path, or an already loaded profile). `xstorm run|sweep
+ * --driver sim --profile X` use this.
+ */
+export function createSimDriver(profile: string | CostProfile): Driver {
+  const loaded = typeof profile === 'string' ? loadProfile(profile) : profile;
+  return {
+    name: 'sim',
+    run: (plan, onProgress) => runSimulated(plan, loaded, onProgress),
+  };
+}

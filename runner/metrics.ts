@@ -345,7 +345,10 @@ export function latencySummary(encodedMicros: string): LatencySummary {
  * Turns a (merged) snapshot of a run that lasted `durationS` seconds into
  * the RunResult metric fields. Rates are per second of `durationS`; a
  * zero-length run has rates 0. `guestStarts` comes from `guestStarted`
- * events (value = k, the k-th guest started).
+ * events: the k-th event in time order is the k-th guest started.
+ *
+ * A TRANSACTION_END that succeeds counts as a commit: scenarios abort a
+ * transaction only when their own code throws, which ends the run anyway.
  */
 export function summarize(snapshot: MetricsSnapshot, durationS: number): MetricsSummary {
   const perSecond = (n: number) => (durationS > 0 ? n / durationS : 0);
@@ -384,7 +387,8 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
       starved: guestCommits.filter((c) => c === 0).length,
     },
     timeline,
-    ...(started ? { guestStarts: started.map((e) => ({ guest: e.value, timeS: Math.max(0, e.tS) })) } : {}),
+    // Cumulative: the k-th start in time order, whichever guest it was (boot-storm starts them in parallel).
+    ...(started ? { guestStarts: started.map((e, i) => ({ guest: i + 1, timeS: Math.max(0, e.tS) })) } : {}),
     events,
   };
 }

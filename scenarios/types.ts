@@ -91,4 +91,15 @@ export interface Scenario<P extends Record<string, ParamValue>> {
   readonly endWhenDone: readonly string[];
   /** Decides the SLO. Pure. */
   evaluate(input: SloInput, params: P): { ok: boolean; detail: string };
+  /**
+   * Run length (scenario seconds) when the user gives none, if it depends on
+   * the parameters (e.g. paper-7.3's cap × time scale); else `defaultDurationS`.
+   */
+  durationS?(params: P): number;
+  /** Scenario-specific figures for RunResult.extra (e.g. big-store's `storeNodes`). */
+  extra?(params: P, guests: number): Record<string, number>;
 }
+
+/** A scenario of any parameter type (the registry's element type). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyScenario = Scenario<any>;

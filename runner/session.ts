@@ -1,0 +1,194 @@
+/**
+ * Running a scenario's actors, independent of the driver: the real-time
+ * driver hosts a slice of the actors in each worker thread
+ * ({@link hostActors}), the simulated driver runs everything on its
+ * discrete-event clock ({@link runSession}). Either way the driver supplies
+ * the connections (`connect`) and the {@link Clock}; this module supplies
+ * seeded per-actor PRNGs, the stop logic and the metrics recorder.
+ */
+import type { Clock, ClientObserver, XsApi } from '../protocol/types.ts';
+import type { ActorContext, ActorSpec, AnyScenario, ParamValue } from '../scenarios/types.ts';
+import { MetricsRecorder } from './metrics.ts';
+import type { MetricsSnapshot } from './metrics.ts';
+import { createRandom } from './random.ts';
+
+/** Opens a connection for an actor (its domain), measured by `observer`. */
+export type Connector = (actor: ActorSpec<Record<string, ParamValue>>, observer: ClientObserver) => Promise<XsApi>;
+
+/** An actor program failed before the run was stopping. */
+export class ActorError extends Error {
+  readonly actorId: string;
+
+  constructor(actorId: string, cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(`actor ${actorId} failed: ${text}`, { cause });
+    this.name = 'ActorError';
+    this.actorId = actorId;
+  }
+}
+
+/** Bucket width (ms) for a run of `durationMs`: ~40 buckets, between 10 ms and 1 s. */
+export function bucketMsFor(durationMs: number): number {
+  return Math.min(1000, Math.max(10, Math.round(durationMs / 40)));
+}
+
+/** Options of {@link hostActors}. */
+export interface HostActorsOptions {
+  readonly scenario: AnyScenario;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly guests: number;
+  readonly seed: number;
+  readonly clock: Clock;
+  /** Clock time of the run's start (shared by every host of the run). */
+  readonly originMs: number;
+  readonly bucketMs: number;
+  readonly connect: Connector;
+  /** Which actors this host runs (by position in `scenario.actors(...)`); default all. */
+  readonly select?: (actor: ActorSpec<Record<string, ParamValue>>, position: number) => boolean;
+  /** The run is ending (shared flag, e.g. from the driver's main thread). */
+  readonly isStopping: () => boolean;
+  /** Called when an actor's program returns (error set if it threw before the run was stopping). */
+  readonly onActorDone?: (actor: ActorSpec<Record<string, ParamValue>>, error?: ActorError) => void;
+}
+
+/** Actors running on one host. */
+export interface ActorHost {
+  readonly recorder: MetricsRecorder;
+  /** The hosted actors, in order. */
+  readonly actors: readonly ActorSpec<Record<string, ParamValue>>[];
+  /** Resolves when every hosted program has returned (never rejects; errors go to onActorDone). */
+  readonly settled: Promise<void>;
+  /** Closes every connection (pending calls reject, looping programs end). */
+  close(): void;
+}
+
+/**
+ * Connects and starts the selected actors of a scenario. Each actor gets
+ * its own connection (of its domain), an observer of the host's recorder,
+ * and a PRNG seeded from (seed, actor id), so its choices do not depend on
+ * which thread hosts it.
+ */
+export async function hostActors(options: HostActorsOptions): Promise<ActorHost> {
+  const { scenario, params, guests, seed, clock } = options;
+  const recorder = new MetricsRecorder({ originMs: options.originMs, bucketMs: options.bucketMs, clock });
+  const all = scenario.actors(params, guests) as ActorSpec<Record<string, ParamValue>>[];
+  const actors = all.filter((actor, i) => options.select?.(actor, i) ?? true);
+  const clients: XsApi[] = [];
+  let closed = false;
+  const contexts: ActorContext<Record<string, ParamValue>>[] = [];
+  for (const actor of actors) {
+    const client = await options.connect(actor, recorder.observer(actor));
+    clients.push(client);
+    contexts.push({
+      id: actor.id,
+      actorClass: actor.actorClass,
+      domid: actor.domid,
+      index: actor.index,
+      client,
+      clock,
+      random: createRandom(seed, actor.id),
+      params,
+      guests,
+      stopping: () => closed || options.isStopping(),
+      record: (event, value) => recorder.record(event, value),
+    });
+  }
+  const settled = Promise.all(
+    actors.map(async (actor, i) => {
+      const ctx = contexts[i]!;
+      try {
+        await actor.program(ctx);
+        options.onActorDone?.(actor);
+      } catch (error) {
+        options.onActorDone?.(actor, ctx.stopping() ? undefined : new ActorError(actor.id, error));
+      }
+    }),
+  ).then(() => undefined);
+  return {
+    recorder,
+    actors,
+    settled,
+    close() {
+      closed = true;
+      for (const client of clients) client.close();
+    },
+  };
+}
+
+/** Options of {@link runSession}. */
+export interface SessionOptions {
+  readonly scenario: AnyScenario;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly guests: number;
+  readonly seed: number;
+  /** Longest run (scenario seconds of `clock`). */
+  readonly durationS: number;
+  readonly clock: Clock;
+  readonly connect: Connector;
+  /** A dom0 connection for `setup` (closed by the caller). */
+  readonly setupClient: XsApi;
+  /** After the stop, how long (clock ms) programs get to return before connections are closed. Default 2000. */
+  readonly graceMs?: number;
+  /** Progress (0..1) every 1% of the duration. */
+  readonly onProgress?: (fraction: number, note: string) => void;
+}
+
+/** What {@link runSession} measured. */
+export interface SessionOutcome {
+  readonly snapshot: MetricsSnapshot;
+  /** Measured length (s): from the actors' start to the stop. */
+  readonly durationS: number;
+  /** Why the run ended. */
+  readonly endedBy: 'duration' | 'endWhenDone' | 'allDone';
+}
+
+/**
+ * Runs a whole scenario on one host: setup, then every actor, until the
+ * duration elapses, or the `endWhenDone` classes have all returned, or
+ * every actor has returned. Rejects with {@link ActorError} when a program
+ * fails before the stop.
+ */
+export async function runSession(options: SessionOptions): Promise<SessionOutcome> {
+  const { scenario, params, guests, seed, clock } = options;
+  await scenario.setup({ client: options.setupClient, params, guests, random: createRandom(seed, 'setup') });
+  const durationMs = options.durationS * 1000;
+  let stopping = false;
+  let wakeStop: (reason: SessionOutcome['endedBy'] | Error) => void = () => {};
+  const stopped = new Promise<SessionOutcome['endedBy'] | Error>((resolve) => (wakeStop = resolve));
+  const watched = new Set(scenario.endWhenDone);
+  const all = scenario.actors(params, guests);
+  let remainingWatched = all.filter((a) => watched.has(a.actorClass)).length;
+  let remaining = all.length;
+  const originMs = clock.now();
+  const host = await hostActors({
+    scenario, params, guests, seed, clock, originMs,
+    bucketMs: bucketMsFor(durationMs),
+    connect: options.connect,
+    isStopping: () => stopping,
+    onActorDone(actor, error) {
+      if (error) wakeStop(error);
+      remaining--;
+      if (watched.has(actor.actorClass)) remainingWatched--;
+      if (watched.size > 0 && remainingWatched === 0) wakeStop('endWhenDone');
+      else if (remaining === 0) wakeStop('allDone');
+    },
+  });
+  if (all.length === 0) wakeStop('allDone');
+  void (async () => {
+    const step = durationMs / 100;
+    for (let i = 1; i <= 100 && !stopping; i++) {
+      await clock.sleep(step);
+      if (!stopping) options.onProgress?.(i / 100, `${((i * step) / 1000).toFixed(1)} s`);
+    }
+    wakeStop('duration');
+  })();
+  const reason = await stopped;
+  stopping = true;
+  const stopMs = Math.min(clock.now(), originMs + durationMs);
+  host.recorder.close(stopMs);
+  await Promise.race([host.settled, clock.sleep(options.graceMs ?? 2000)]);
+  host.close();
+  await host.settled;
+  if (reason instanceof Error) throw reason;
+  return { snapshot: host.recorder.snapshot(), durationS: (stopMs - originMs) / 1000, endedBy: reason };
+}

@@ -1,0 +1,85 @@
+/**
+ * boot-storm: N domains started in parallel (one toolstack worker per
+ * domain, each with libxl's traffic, FACTS.md §5 — a documented stand-in
+ * for a toolstack), and each guest brings its front-ends up once unpaused.
+ * Optionally `runningGuests` already-running domains chatter meanwhile.
+ */
+import { z } from 'zod';
+import type { ActorSpec, Scenario } from './types.ts';
+import { createDom0, createGuestHome, domainHome, guestDomid, msField } from './common.ts';
+import { createDomain, frontendsConnect, startedMarker } from './libxl.ts';
+import { waitForNode } from './common.ts';
+
+const Params = z.strictObject({
+  /** Already-running domains (not counted as guests) whose agents write data/ meanwhile. */
+  runningGuests: z.number().int().nonnegative().default(0),
+  /** Period of the running domains' agent writes (ms). */
+  chatterMs: msField(1000),
+  /** Whether each start runs libxl's name check. */
+  nameCheck: z.boolean().default(true),
+  /** Cap (s) within which every domain must be started. */
+  capS: z.number().positive().default(120),
+  /** Fallback poll of a waiting guest for its start marker (ms). */
+  startPollMs: msField(10000),
+});
+export type BootStormParams = z.infer<typeof Params>;
+
+/** Running domains get ids after the booting ones. */
+const runningDomid = (guests: number, j: number) => guests + 1 + j;
+
+export const bootStorm: Scenario<BootStormParams> = {
+  name: 'boot-storm',
+  description: 'Starts N domains in parallel (libxl 4.4 traffic per start, a documented stand-in, FACTS.md §5); each guest connects its front-ends when unpaused.',
+  params: Params,
+  defaultGuests: 16,
+  defaultDurationS: 120,
+  slo: 'every domain started within capS (default 120 s)',
+  endWhenDone: ['toolstack', 'guest'],
+  durationS(params) {
+    return params.capS;
+  },
+  async setup({ client, params, guests }) {
+    await createDom0(client);
+    await client.mkdir('/vm');
+    await client.mkdir('/libxl');
+    for (let j = 0; j < params.runningGuests; j++) await createGuestHome(client, runningDomid(guests, j));
+  },
+  actors(params, guests) {
+    const actors: ActorSpec<BootStormParams>[] = [];
+    for (let index = 0; index < guests; index++) {
+      actors.push({
+        id: `toolstack-${index}`, actorClass: 'toolstack', domid: 0, index, isGuest: false,
+        async program(ctx) {
+          await createDomain(ctx.client, guestDomid(ctx.index), { buildMs: 0, sleep: (ms) => ctx.clock.sleep(ms), nameCheck: ctx.params.nameCheck });
+          ctx.record('guestStarted', ctx.index + 1);
+        },
+      });
+      actors.push({
+        id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
+        async program(ctx) {
+          if (await waitForNode(ctx, startedMarker(ctx.domid), ctx.params.startPollMs)) await frontendsConnect(ctx.client, ctx.domid);
+        },
+      });
+    }
+    for (let j = 0; j < params.runningGuests; j++) {
+      actors.push({
+        id: `running-${j}`, actorClass: 'agent', domid: runningDomid(guests, j), index: j, isGuest: false,
+        async program(ctx) {
+          const data = `${domainHome(ctx.domid)}/data`;
+          await ctx.clock.sleep(ctx.random() * ctx.params.chatterMs);
+          for (let n = 0; !ctx.stopping(); n++) {
+            await ctx.client.write(`${data}/updated`, String(n));
+            await ctx.clock.sleep(ctx.params.chatterMs);
+          }
+        },
+      });
+    }
+    return actors;
+  },
+  evaluate(input, params) {
+    const starts = input.events['guestStarted'] ?? [];
+    const last = starts.length ? Math.max(...starts.map((s) => s.tS)) : 0;
+    const ok = starts.length >= input.guests && last <= params.capS;
+    return { ok, detail: `${starts.length} of ${input.guests} domains started${starts.length ? ` (last at ${last.toFixed(2)} s)` : ''}, cap ${params.capS} s` };
+  },
+};

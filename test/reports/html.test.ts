@@ -1,0 +1,100 @@
+/**
+ * report.html in a real headless Chromium (Debian's chromium-headless-shell
+ * or chromium, driven by playwright-core, which downloads no browser):
+ * every chart is a Chart.js instance that drew pixels, no console errors,
+ * no network requests. Skips with a printed reason when no browser is installed.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { buildChartSpecs, labelSources, writeReport, writeResultsDir } from '../../reports/index.ts';
+import { smallFixture, sweepFixture } from './fixtures.ts';
+
+const CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
+const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const executablePath = CANDIDATES.find((candidate) => existsSync(candidate));
+const skip = executablePath ? false : `no headless browser installed (looked for ${CANDIDATES.join(', ')}; apt-get install -y chromium-headless-shell)`;
+if (skip) console.log(`# skipping report.html browser test: ${skip}`);
+
+interface PageFacts {
+  charts: number;
+  canvases: number;
+  painted: number[];
+  titles: string[];
+}
+
+// One browser for the file: launching one costs seconds.
+let browser: Promise<Browser> | undefined;
+after(async () => {
+  if (browser) await (await browser).close();
+});
+
+async function inspect(htmlFile: string): Promise<{ facts: PageFacts; errors: string[]; requests: string[] }> {
+  browser ??= chromium.launch({ executablePath: executablePath!, args: ARGS });
+  const page = await (await browser).newPage();
+  try {
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') errors.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:')) requests.push(request.url());
+    });
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+    const facts = await page.evaluate(() => {
+      const w = window as unknown as { xstormCharts?: Array<{ canvas: HTMLCanvasElement; options: { plugins: { title: { text: string } } } }> };
+      const charts = w.xstormCharts ?? [];
+      // Count non-white, non-transparent pixels on each chart's canvas.
+      const painted = charts.map((chart) => {
+        const canvas = chart.canvas;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250)) n++;
+        return n;
+      });
+      return { charts: charts.length, canvases: document.querySelectorAll('canvas').length, painted, titles: charts.map((c) => c.options.plugins.title.text) };
+    });
+    return { facts, errors, requests };
+  } finally {
+    await page.close();
+  }
+}
+
+test('report.html draws every chart with no console errors and no network', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xstorm-html-'));
+  try {
+    const file = sweepFixture();
+    await writeResultsDir(dir, file, { png: false });
+    const expected = buildChartSpecs(labelSources([file]));
+    const { facts, errors, requests } = await inspect(path.join(dir, 'report.html'));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, []);
+    assert.equal(facts.charts, expected.length);
+    assert.equal(facts.canvases, expected.length);
+    assert.deepEqual(facts.titles, expected.map((spec) => spec.title));
+    for (const [i, pixels] of facts.painted.entries()) assert.ok(pixels > 2000, `chart ${expected[i]!.id} drew only ${pixels} pixels`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a comparison report.html draws every chart too', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xstorm-html-'));
+  try {
+    const files = [sweepFixture(), { ...smallFixture(), id: 'other' }];
+    await writeReport(dir, files, { png: false });
+    const { facts, errors } = await inspect(path.join(dir, 'report.html'));
+    assert.deepEqual(errors, []);
+    assert.equal(facts.charts, buildChartSpecs(labelSources(files)).length);
+    assert.ok(facts.painted.every((pixels) => pixels > 2000));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -28,7 +28,7 @@ import {
   xsTypeName,
 } from '../protocol/codec.ts';
 import type { XsMessage } from '../protocol/types.ts';
-import { XENSTORE_PAYLOAD_MAX, XsType } from '../protocol/wire.ts';
+import { XENSTORE_PAYLOAD_MAX as WIRE_PAYLOAD_MAX, XsType } from '../protocol/wire.ts';
 import { oneString, parseDomid, parseUint, strings } from './args.ts';
 import { resolveDaemonOptions } from './options.ts';
 import type { DaemonOptions, ResolvedDaemonOptions } from './options.ts';
@@ -74,6 +74,31 @@ interface TxState {
   removed: Set<string> | undefined;
 }
 
+// Wire constants copied into module constants: the dispatch switch and the
+// hot path then read plain locals (tsx-compiled imports cost a getter call).
+const PAYLOAD_MAX: number = WIRE_PAYLOAD_MAX;
+const T_CONTROL: number = XsType.CONTROL;
+const T_DIRECTORY: number = XsType.DIRECTORY;
+const T_DIRECTORY_PART: number = XsType.DIRECTORY_PART;
+const T_ERROR: number = XsType.ERROR;
+const T_GET_DOMAIN_PATH: number = XsType.GET_DOMAIN_PATH;
+const T_GET_PERMS: number = XsType.GET_PERMS;
+const T_INTRODUCE: number = XsType.INTRODUCE;
+const T_IS_DOMAIN_INTRODUCED: number = XsType.IS_DOMAIN_INTRODUCED;
+const T_MKDIR: number = XsType.MKDIR;
+const T_READ: number = XsType.READ;
+const T_RELEASE: number = XsType.RELEASE;
+const T_RESET_WATCHES: number = XsType.RESET_WATCHES;
+const T_RESUME: number = XsType.RESUME;
+const T_RM: number = XsType.RM;
+const T_SET_PERMS: number = XsType.SET_PERMS;
+const T_SET_TARGET: number = XsType.SET_TARGET;
+const T_TRANSACTION_END: number = XsType.TRANSACTION_END;
+const T_TRANSACTION_START: number = XsType.TRANSACTION_START;
+const T_UNWATCH: number = XsType.UNWATCH;
+const T_WATCH: number = XsType.WATCH;
+const T_WATCH_EVENT: number = XsType.WATCH_EVENT;
+const T_WRITE: number = XsType.WRITE;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -329,7 +354,7 @@ export class Daemon {
       const reply = this.#dispatch(c, msg);
       if (reply === null) {
         // WATCH: OK first, then the initial event.
-        c.send(encodeFrame(XsType.WATCH, msg.reqId, msg.txId, okPayload));
+        c.send(encodeFrame(T_WATCH, msg.reqId, msg.txId, okPayload));
         initialEvent = c.watches[c.watches.length - 1];
       } else {
         c.send(encodeFrame(msg.type, msg.reqId, msg.txId, reply));
@@ -345,7 +370,7 @@ export class Daemon {
       }
       stats.countError(code);
       this.#changes.length = 0;
-      c.send(encodeFrame(XsType.ERROR, msg.reqId, msg.txId, errorPayload(code)));
+      c.send(encodeFrame(T_ERROR, msg.reqId, msg.txId, errorPayload(code)));
     }
     if (initialEvent !== undefined) this.#sendEvent(initialEvent, initialEvent.relativePrefix === undefined ? initialEvent.path : initialEvent.path.slice(initialEvent.relativePrefix.length));
     if (this.#changes.length > 0) this.#fire();
@@ -374,7 +399,7 @@ export class Daemon {
   #sendEvent(w: Watch, path: string): void {
     const owner = w.owner as Connection;
     if (owner.closed) return;
-    owner.send(encodeFrame(XsType.WATCH_EVENT, 0, 0, watchEventPayload(path, w.token)));
+    owner.send(encodeFrame(T_WATCH_EVENT, 0, 0, watchEventPayload(path, w.token)));
     this.#stats.watchEvents++;
     if (owner.backlog !== undefined && owner.backlog() > this.#opts.maxBufferedBytes) {
       this._closeConnection(owner, `more than ${this.#opts.maxBufferedBytes} bytes of replies and events left unread`);
@@ -408,11 +433,11 @@ export class Daemon {
     const domid = c.domid;
     const p = msg.payload;
     switch (msg.type) {
-      case XsType.READ: {
+      case T_READ: {
         const path = storePath(domid, oneString(p));
         return latin1ToBytes(engine.read(domid, this.#txFor(c, msg.txId), path));
       }
-      case XsType.WRITE: {
+      case T_WRITE: {
         const { path: raw, value } = parsePathValue(p);
         const path = storePath(domid, raw);
         const tx = this.#txFor(c, msg.txId);
@@ -420,18 +445,18 @@ export class Daemon {
         if (tx === 0) this.#changed(path, false);
         return okPayload;
       }
-      case XsType.DIRECTORY: {
+      case T_DIRECTORY: {
         const path = storePath(domid, oneString(p));
         const children = engine.directory(domid, this.#txFor(c, msg.txId), path);
         const out = encodeStrings(...children);
-        if (out.length > XENSTORE_PAYLOAD_MAX) throw new XsError('E2BIG', 'directory listing exceeds one message');
+        if (out.length > PAYLOAD_MAX) throw new XsError('E2BIG', 'directory listing exceeds one message');
         return out;
       }
-      case XsType.GET_PERMS: {
+      case T_GET_PERMS: {
         const path = storePath(domid, oneString(p));
         return encodeStrings(...engine.getPerms(domid, this.#txFor(c, msg.txId), path));
       }
-      case XsType.MKDIR: {
+      case T_MKDIR: {
         const path = storePath(domid, oneString(p));
         const tx = this.#txFor(c, msg.txId);
         // An existing node is left alone and fires no watch (both real daemons).
@@ -440,7 +465,7 @@ export class Daemon {
         if (tx === 0 && !existed) this.#changed(path, false);
         return okPayload;
       }
-      case XsType.RM: {
+      case T_RM: {
         const path = storePath(domid, oneString(p));
         if (path === '/') throw new XsError('EINVAL', 'cannot remove the root');
         const tx = this.#txFor(c, msg.txId);
@@ -458,8 +483,8 @@ export class Daemon {
         }
         return okPayload;
       }
-      case XsType.SET_PERMS: {
-        const [raw, ...perms] = strings(p, 2, XENSTORE_PAYLOAD_MAX);
+      case T_SET_PERMS: {
+        const [raw, ...perms] = strings(p, 2, PAYLOAD_MAX);
         const path = storePath(domid, raw!);
         validatePerms(perms);
         const tx = this.#txFor(c, msg.txId);
@@ -467,7 +492,7 @@ export class Daemon {
         if (tx === 0) this.#changed(path, false);
         return okPayload;
       }
-      case XsType.WATCH: {
+      case T_WATCH: {
         const [raw, token] = strings(p, 2) as [string, string];
         const { path, prefix } = this.#watchPath(c, raw);
         for (const w of c.watches) {
@@ -479,7 +504,7 @@ export class Daemon {
         c.watches.push(this.#watches.add(c, path, token, prefix));
         return null;
       }
-      case XsType.UNWATCH: {
+      case T_UNWATCH: {
         const [raw, token] = strings(p, 2) as [string, string];
         const { path } = this.#watchPath(c, raw);
         const i = c.watches.findIndex((w) => w.path === path && w.token === token);
@@ -488,7 +513,7 @@ export class Daemon {
         c.watches.splice(i, 1);
         return okPayload;
       }
-      case XsType.TRANSACTION_START: {
+      case T_TRANSACTION_START: {
         if (msg.txId !== 0) throw new XsError('EBUSY', 'already in a transaction');
         if (domid !== 0 && c.txs.size >= this.#opts.maxTransactionsPerConnection) {
           throw new XsError('ENOSPC', `more than ${this.#opts.maxTransactionsPerConnection} open transactions`);
@@ -500,7 +525,7 @@ export class Daemon {
         c.txs.set(id, { engineTx, removed: undefined });
         return encodeStrings(String(id));
       }
-      case XsType.TRANSACTION_END: {
+      case T_TRANSACTION_END: {
         const arg = oneString(p);
         if (arg !== 'T' && arg !== 'F') throw new XsError('EINVAL', 'TRANSACTION_END takes T or F');
         const tx = c.txs.get(msg.txId);
@@ -522,7 +547,7 @@ export class Daemon {
         for (const path of paths) this.#changed(path, tx.removed?.has(path) ?? false);
         return okPayload;
       }
-      case XsType.INTRODUCE: {
+      case T_INTRODUCE: {
         this.#requirePrivileged(c);
         const [d, mfn, port] = strings(p, 3, 4);
         const target = parseDomid(d!);
@@ -533,7 +558,7 @@ export class Daemon {
         this.#changed(INTRODUCE_DOMAIN, false);
         return okPayload;
       }
-      case XsType.RELEASE: {
+      case T_RELEASE: {
         this.#requirePrivileged(c);
         const target = parseDomid(oneString(p));
         if (target === 0) throw new XsError('EINVAL', 'cannot release dom0');
@@ -542,18 +567,18 @@ export class Daemon {
         this.#changed(RELEASE_DOMAIN, false);
         return okPayload;
       }
-      case XsType.GET_DOMAIN_PATH:
+      case T_GET_DOMAIN_PATH:
         return encodeStrings(domainPath(parseDomid(oneString(p))));
-      case XsType.IS_DOMAIN_INTRODUCED:
+      case T_IS_DOMAIN_INTRODUCED:
         return this.#introduced.has(parseDomid(oneString(p))) ? TRUE_PAYLOAD : FALSE_PAYLOAD;
-      case XsType.RESUME: {
+      case T_RESUME: {
         this.#requirePrivileged(c);
         const target = parseDomid(oneString(p));
         if (target === 0) throw new XsError('EINVAL', 'cannot resume dom0');
         if (!this.#introduced.has(target)) throw new XsError('ENOENT', `domain ${target} not introduced`);
         return okPayload;
       }
-      case XsType.SET_TARGET: {
+      case T_SET_TARGET: {
         this.#requirePrivileged(c);
         const [a, b] = strings(p, 2);
         const d = parseDomid(a!);
@@ -562,7 +587,7 @@ export class Daemon {
         this.#targets.set(d, t);
         return okPayload;
       }
-      case XsType.RESET_WATCHES: {
+      case T_RESET_WATCHES: {
         // cxenstored 4.17 drops the connection's watches and transactions.
         for (const w of c.watches) this.#watches.remove(w);
         c.watches.length = 0;
@@ -577,9 +602,9 @@ export class Daemon {
         c.txs.clear();
         return okPayload;
       }
-      case XsType.DIRECTORY_PART:
+      case T_DIRECTORY_PART:
         return this.#directoryPart(c, msg);
-      case XsType.CONTROL: {
+      case T_CONTROL: {
         this.#requirePrivileged(c);
         const args = strings(p, 1, 64);
         if (args[0] === 'print') {
@@ -619,7 +644,7 @@ export class Daemon {
     if (offset > all.length) throw new XsError('EINVAL', 'offset beyond the listing');
     const gen = encodeStrings(String(this.#generation));
     const rest = all.subarray(offset);
-    const room = XENSTORE_PAYLOAD_MAX - gen.length - 1;
+    const room = PAYLOAD_MAX - gen.length - 1;
     let body: Uint8Array;
     let complete: boolean;
     if (rest.length <= room) {

@@ -22,6 +22,13 @@ import { crashPoint } from './crash.ts';
 /** The engine's work counters (shared by every file the engine opens). */
 export type Counters = Record<string, number>;
 
+/**
+ * Free records examined per allocation before giving up and growing the
+ * file. TDB walks the whole list (and merges neighbours on free); without a
+ * bound the walk makes building a 100k-node store quadratic.
+ */
+const FREE_LIST_SEARCH_LIMIT = 32;
+
 /** Bytes read at once when visiting a record: header, key and usually the data. */
 const SPECULATIVE_READ = 512;
 
@@ -292,7 +299,10 @@ export class TdbFile {
     this.#setFreeCount(this.#freeCount + 1);
   }
 
-  /** Best-fit allocation from the free list (stop at a fit wasting < half), else grow the file. */
+  /**
+   * Best-fit allocation from the free list (stop at a fit wasting less than
+   * half, or after FREE_LIST_SEARCH_LIMIT records), else grow the file.
+   */
   #allocate(need: number): { off: number; capacity: number } {
     const want = align(need, 8);
     let link = HDR.freeHead;
@@ -318,7 +328,7 @@ export class TdbFile {
       }
       link = off + REC.next;
       off = next;
-      if (++guard > 1 << 26) throw new Error(`${this.path}: free list loop`);
+      if (++guard >= FREE_LIST_SEARCH_LIMIT) break;
     }
     if (best !== 0) {
       this.#writeU32(bestLink, bestNext);

@@ -88,7 +88,7 @@ const valueArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant('x'.repeat(4097)) },
 );
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constantFrom('read', 'directory', 'getPerms', 'mkdir', 'rm') as fc.Arbitrary<'read'>, d: domArb, p: pathArb }),
+  fc.record({ k: fc.constantFrom<'read' | 'directory' | 'getPerms' | 'mkdir' | 'rm'>('read', 'directory', 'getPerms', 'mkdir', 'rm'), d: domArb, p: pathArb }),
   fc.record({ k: fc.constant('write' as const), d: domArb, p: pathArb, v: valueArb }),
   fc.record({ k: fc.constant('write' as const), d: domArb, p: pathArb, v: valueArb }),
   fc.record({ k: fc.constant('setPerms' as const), d: domArb, p: pathArb, perms: fc.constantFrom(...PERMS) }),
@@ -150,9 +150,9 @@ for (const kind of ENGINES_UNDER_TEST) {
 
 const TX_PATHS = ['/t/a', '/t/b', '/t/a/c', '/t/b/c', '/t/c'];
 const txOpArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constantFrom('read', 'read', 'directory', 'mkdir', 'rm') as fc.Arbitrary<'read'>, d: fc.constant(0), p: fc.constantFrom(...TX_PATHS, '/t') }),
-  fc.record({ k: fc.constant('write' as const), d: fc.constant(0), p: fc.constantFrom(...TX_PATHS), v: fc.constantFrom('0', '1', '2') }),
-  fc.record({ k: fc.constant('setPerms' as const), d: fc.constant(0), p: fc.constantFrom('/t', '/t/a', '/t/b'), perms: fc.constantFrom(['n0'], ['r0'], ['b0']) }),
+  fc.record({ k: fc.constantFrom<'read' | 'directory' | 'mkdir' | 'rm'>('read', 'read', 'directory', 'mkdir', 'rm'), d: fc.constant<number>(0), p: fc.constantFrom(...TX_PATHS, '/t') }),
+  fc.record({ k: fc.constant('write' as const), d: fc.constant<number>(0), p: fc.constantFrom(...TX_PATHS), v: fc.constantFrom<string>('0', '1', '2') }),
+  fc.record({ k: fc.constant('setPerms' as const), d: fc.constant<number>(0), p: fc.constantFrom('/t', '/t/a', '/t/b'), perms: fc.constantFrom<string[]>(['n0'], ['r0'], ['b0']) }),
 );
 
 interface History {

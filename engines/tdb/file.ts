@@ -27,7 +27,7 @@ export type Counters = Record<string, number>;
  * file. TDB walks the whole list (and merges neighbours on free); without a
  * bound the walk makes building a 100k-node store quadratic.
  */
-const FREE_LIST_SEARCH_LIMIT = 32;
+const FREE_LIST_SEARCH_LIMIT = 8;
 
 /** Bytes read at once when visiting a record: header, key and usually the data. */
 const SPECULATIVE_READ = 512;
@@ -248,7 +248,11 @@ export class TdbFile {
       return;
     }
     if (old) this.#unlinkAndFree(old);
-    const { off, capacity } = this.#allocate(key.length + data.length);
+    // A record that outgrew its place gets 50% room to grow (our addition, see
+    // README): otherwise a directory gaining children one by one leaves a dead
+    // copy of itself per child and the file (and every copy of it) bloats.
+    const need = key.length + data.length;
+    const { off, capacity } = this.#allocate(old ? need + (need >> 1) : need);
     const bucket = bucketOffset(hash % HASH_SIZE);
     const rec = Buffer.alloc(RECORD_HEADER + capacity); // padding written too: the file ends where the header says
     rec.writeUInt32LE(REC_LIVE, REC.magic);

@@ -146,6 +146,13 @@ export class MetricsRecorder {
     this.#closedAtMs = atMs;
   }
 
+  /** Cheap running totals, for progress reports. */
+  totals(): { requests: number; commits: number; eagain: number; events: Record<string, number> } {
+    const events: Record<string, number> = {};
+    for (const [name, list] of this.#events) events[name] = list.length;
+    return { requests: this.#requests, commits: this.#commits, eagain: this.#eagain, events };
+  }
+
   /** The recorder's content as plain data. */
   snapshot(): MetricsSnapshot {
     const classBuckets: Record<string, Record<number, ClassBucket>> = {};

@@ -39,14 +39,25 @@ export interface HostActorsOptions {
   readonly guests: number;
   readonly seed: number;
   readonly clock: Clock;
-  /** Clock time of the run's start (shared by every host of the run). */
-  readonly originMs: number;
+  /**
+   * Clock time of the run's start, shared by every host of the run; or a
+   * function called once every actor is connected that resolves to it (a
+   * driver uses it to start every thread's actors together).
+   */
+  readonly originMs: number | (() => Promise<number>);
   readonly bucketMs: number;
   readonly connect: Connector;
   /** Which actors this host runs (by position in `scenario.actors(...)`); default all. */
   readonly select?: (actor: ActorSpec<Record<string, ParamValue>>, position: number) => boolean;
   /** The run is ending (shared flag, e.g. from the driver's main thread). */
   readonly isStopping: () => boolean;
+  /**
+   * Open model: each actor that has an `iteration` runs it at this rate
+   * (iterations/s) instead of looping its program; an arrival that finds
+   * the previous iteration still running is dropped (counted as
+   * `droppedIterations`). Absent: closed model.
+   */
+  readonly arrivalRatePerActor?: number;
   /** Called when an actor's program returns (error set if it threw before the run was stopping). */
   readonly onActorDone?: (actor: ActorSpec<Record<string, ParamValue>>, error?: ActorError) => void;
 }
@@ -70,15 +81,29 @@ export interface ActorHost {
  */
 export async function hostActors(options: HostActorsOptions): Promise<ActorHost> {
   const { scenario, params, guests, seed, clock } = options;
-  const recorder = new MetricsRecorder({ originMs: options.originMs, bucketMs: options.bucketMs, clock });
   const all = scenario.actors(params, guests) as ActorSpec<Record<string, ParamValue>>[];
   const actors = all.filter((actor, i) => options.select?.(actor, i) ?? true);
   const clients: XsApi[] = [];
   let closed = false;
+  // Observers exist before the recorder (whose origin may not be known yet): they forward to it once it exists.
+  let recorder: MetricsRecorder | undefined;
+  const observers = actors.map((actor): ClientObserver => {
+    let target: ClientObserver | undefined;
+    const bound = () => (target ??= recorder?.observer(actor));
+    return {
+      onRequest: (type, startMs, endMs, error) => bound()?.onRequest?.(type, startMs, endMs, error),
+      onTransaction: (attempts, startMs, endMs, committed) => bound()?.onTransaction?.(attempts, startMs, endMs, committed),
+    };
+  });
+  for (let i = 0; i < actors.length; i++) clients.push(await options.connect(actors[i]!, observers[i]!));
+  const originMs = typeof options.originMs === 'number' ? options.originMs : await options.originMs();
+  const rec = new MetricsRecorder({ originMs, bucketMs: options.bucketMs, clock });
+  recorder = rec;
+  // Register every actor now so that one that never commits still counts (e.g. as starved).
+  for (const actor of actors) rec.observer(actor);
   const contexts: ActorContext<Record<string, ParamValue>>[] = [];
-  for (const actor of actors) {
-    const client = await options.connect(actor, recorder.observer(actor));
-    clients.push(client);
+  for (const [i, actor] of actors.entries()) {
+    const client = clients[i]!;
     contexts.push({
       id: actor.id,
       actorClass: actor.actorClass,
@@ -90,14 +115,15 @@ export async function hostActors(options: HostActorsOptions): Promise<ActorHost>
       params,
       guests,
       stopping: () => closed || options.isStopping(),
-      record: (event, value) => recorder.record(event, value),
+      record: (event, value) => rec.record(event, value),
     });
   }
   const settled = Promise.all(
     actors.map(async (actor, i) => {
       const ctx = contexts[i]!;
       try {
-        await actor.program(ctx);
+        if (options.arrivalRatePerActor && actor.iteration) await openLoop(ctx, actor.iteration, options.arrivalRatePerActor, rec);
+        else await actor.program(ctx);
         options.onActorDone?.(actor);
       } catch (error) {
         options.onActorDone?.(actor, ctx.stopping() ? undefined : new ActorError(actor.id, error));
@@ -105,7 +131,7 @@ export async function hostActors(options: HostActorsOptions): Promise<ActorHost>
     }),
   ).then(() => undefined);
   return {
-    recorder,
+    recorder: rec,
     actors,
     settled,
     close() {
@@ -113,6 +139,27 @@ export async function hostActors(options: HostActorsOptions): Promise<ActorHost>
       for (const client of clients) client.close();
     },
   };
+}
+
+/**
+ * Runs `iteration` at `ratePerS` from a random phase; arrivals that come
+ * while an iteration is still running are dropped and counted.
+ */
+async function openLoop<P>(ctx: ActorContext<P>, iteration: (ctx: ActorContext<P>) => Promise<void>, ratePerS: number, recorder: MetricsRecorder): Promise<void> {
+  const intervalMs = 1000 / ratePerS;
+  let next = ctx.clock.now() + ctx.random() * intervalMs;
+  while (!ctx.stopping()) {
+    const wait = next - ctx.clock.now();
+    if (wait > 0) await ctx.clock.sleep(wait);
+    if (ctx.stopping()) break;
+    await iteration(ctx);
+    next += intervalMs;
+    const now = ctx.clock.now();
+    while (next < now) {
+      recorder.count('droppedIterations');
+      next += intervalMs;
+    }
+  }
 }
 
 /** Options of {@link runSession}. */
@@ -131,6 +178,8 @@ export interface SessionOptions {
   readonly graceMs?: number;
   /** Progress (0..1) every 1% of the duration. */
   readonly onProgress?: (fraction: number, note: string) => void;
+  /** Open model rate per actor (see {@link HostActorsOptions.arrivalRatePerActor}). */
+  readonly arrivalRatePerActor?: number;
 }
 
 /** What {@link runSession} measured. */
@@ -165,6 +214,7 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
     bucketMs: bucketMsFor(durationMs),
     connect: options.connect,
     isStopping: () => stopping,
+    ...(options.arrivalRatePerActor ? { arrivalRatePerActor: options.arrivalRatePerActor } : {}),
     onActorDone(actor, error) {
       if (error) wakeStop(error);
       remaining--;

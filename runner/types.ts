@@ -28,6 +28,12 @@ export interface RunPlan {
   readonly rep: number;
   /** Cost profile name (simulated driver only). */
   readonly profile?: string;
+  /**
+   * Open model: iterations per second over all guests (each guest actor
+   * with an `iteration` gets arrivalRate / guests); absent: closed model
+   * (every guest loops as fast as its program goes).
+   */
+  readonly arrivalRate?: number;
 }
 
 /** Progress of a run, for progress bars (stderr). */

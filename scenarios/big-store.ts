@@ -6,7 +6,7 @@
  * the whole database; a trie start is O(1)).
  */
 import { z } from 'zod';
-import type { Scenario } from './types.ts';
+import type { ActorContext, Scenario } from './types.ts';
 import { countField, createGuestHome, domainHome, evaluateLatencySlo, guestDomid, msField } from './common.ts';
 
 const Params = z.strictObject({
@@ -48,17 +48,21 @@ export const bigStore: Scenario<BigStoreParams> = {
     return Array.from({ length: guests }, (_, index) => ({
       id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
       async program(ctx) {
-        const path = `${domainHome(ctx.domid)}/data/counter`;
-        while (!ctx.stopping()) {
-          await ctx.client.transaction(async (tx) => {
-            await tx.write(path, String((Number(await tx.read(path)) || 0) + 1));
-          });
-          if (ctx.params.thinkMs > 0) await ctx.clock.sleep(ctx.params.thinkMs);
-        }
+        while (!ctx.stopping()) await bigStoreIteration(ctx);
       },
+      iteration: bigStoreIteration,
     }));
   },
   evaluate(input, params) {
     return evaluateLatencySlo(input, params.p99Ms);
   },
 };
+
+/** One own-key read-modify-write transaction, then the think time. */
+async function bigStoreIteration(ctx: ActorContext<BigStoreParams>): Promise<void> {
+  const path = `${domainHome(ctx.domid)}/data/counter`;
+  await ctx.client.transaction(async (tx) => {
+    await tx.write(path, String((Number(await tx.read(path)) || 0) + 1));
+  });
+  if (ctx.params.thinkMs > 0) await ctx.clock.sleep(ctx.params.thinkMs);
+}

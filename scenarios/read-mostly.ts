@@ -4,7 +4,7 @@
  * its own keys in a short transaction.
  */
 import { z } from 'zod';
-import type { Scenario } from './types.ts';
+import type { ActorContext, Scenario } from './types.ts';
 import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, msField } from './common.ts';
 
 const Params = z.strictObject({
@@ -44,26 +44,30 @@ export const readMostly: Scenario<ReadMostlyParams> = {
     return Array.from({ length: guests }, (_, index) => ({
       id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
       async program(ctx) {
-        const home = domainHome(ctx.domid);
-        const p = ctx.params;
-        while (!ctx.stopping()) {
-          if (ctx.random() < p.readFraction) {
-            const path = ctx.random() < p.sharedReadFraction
-              ? `/shared/config/k${Math.floor(ctx.random() * p.sharedKeys)}`
-              : `${home}/data/k${Math.floor(ctx.random() * p.keysPerGuest)}`;
-            await ctx.client.read(path);
-          } else {
-            const path = `${home}/data/k${Math.floor(ctx.random() * p.keysPerGuest)}`;
-            await ctx.client.transaction(async (tx) => {
-              await tx.write(path, String((Number(await tx.read(path)) || 0) + 1));
-            });
-          }
-          if (p.thinkMs > 0) await ctx.clock.sleep(p.thinkMs);
-        }
+        while (!ctx.stopping()) await readMostlyIteration(ctx);
       },
+      iteration: readMostlyIteration,
     }));
   },
   evaluate(input, params) {
     return evaluateLatencySlo(input, params.p99Ms);
   },
 };
+
+/** One read (or, now and then, one own-key update transaction), then the think time. */
+async function readMostlyIteration(ctx: ActorContext<ReadMostlyParams>): Promise<void> {
+  const home = domainHome(ctx.domid);
+  const p = ctx.params;
+  if (ctx.random() < p.readFraction) {
+    const path = ctx.random() < p.sharedReadFraction
+      ? `/shared/config/k${Math.floor(ctx.random() * p.sharedKeys)}`
+      : `${home}/data/k${Math.floor(ctx.random() * p.keysPerGuest)}`;
+    await ctx.client.read(path);
+  } else {
+    const path = `${home}/data/k${Math.floor(ctx.random() * p.keysPerGuest)}`;
+    await ctx.client.transaction(async (tx) => {
+      await tx.write(path, String((Number(await tx.read(path)) || 0) + 1));
+    });
+  }
+  if (p.thinkMs > 0) await ctx.clock.sleep(p.thinkMs);
+}

@@ -5,7 +5,7 @@
  * shows a global-generation store (tdb) collapse as guests are added.
  */
 import { z } from 'zod';
-import type { Scenario } from './types.ts';
+import type { ActorContext, Scenario } from './types.ts';
 import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, msField } from './common.ts';
 
 const Params = z.strictObject({
@@ -47,21 +47,25 @@ export const shortTxn: Scenario<ShortTxnParams> = {
       index,
       isGuest: true,
       async program(ctx) {
-        const home = domainHome(ctx.domid);
-        while (!ctx.stopping()) {
-          const path = ctx.random() < ctx.params.sharedFraction
-            ? `/shared/k${Math.floor(ctx.random() * ctx.params.sharedKeys)}`
-            : `${home}/data/k${Math.floor(ctx.random() * ctx.params.keysPerGuest)}`;
-          await ctx.client.transaction(async (tx) => {
-            const value = Number(await tx.read(path)) || 0;
-            await tx.write(path, String(value + 1));
-          });
-          if (ctx.params.thinkMs > 0) await ctx.clock.sleep(ctx.params.thinkMs);
-        }
+        while (!ctx.stopping()) await shortTxnIteration(ctx);
       },
+      iteration: shortTxnIteration,
     }));
   },
   evaluate(input, params) {
     return evaluateLatencySlo(input, params.p99Ms);
   },
 };
+
+/** One short transaction on an own or shared key, then the think time. */
+async function shortTxnIteration(ctx: ActorContext<ShortTxnParams>): Promise<void> {
+  const home = domainHome(ctx.domid);
+  const path = ctx.random() < ctx.params.sharedFraction
+    ? `/shared/k${Math.floor(ctx.random() * ctx.params.sharedKeys)}`
+    : `${home}/data/k${Math.floor(ctx.random() * ctx.params.keysPerGuest)}`;
+  await ctx.client.transaction(async (tx) => {
+    const value = Number(await tx.read(path)) || 0;
+    await tx.write(path, String(value + 1));
+  });
+  if (ctx.params.thinkMs > 0) await ctx.clock.sleep(ctx.params.thinkMs);
+}

@@ -44,6 +44,12 @@ export interface ActorSpec<P> {
   /** Whether this actor counts as a guest for fairness figures (min/max commits, starved). */
   readonly isGuest: boolean;
   readonly program: (ctx: ActorContext<P>) => Promise<void>;
+  /**
+   * One unit of the program's loop (e.g. one transaction plus think time),
+   * for the open model: the driver calls it at a fixed arrival rate instead
+   * of running `program`. Absent: the actor always runs `program`.
+   */
+  readonly iteration?: (ctx: ActorContext<P>) => Promise<void>;
 }
 
 /** What `setup` gets: a dom0 connection to populate the store before actors start. */

@@ -1,0 +1,85 @@
+/**
+ * A real-time driver worker thread: hosts a slice of a run's actors
+ * (many per thread), each on its own connection (a ring to the daemon
+ * thread, or a Unix socket), and reports heartbeats, finished actors and
+ * finally its metrics snapshot. Loaded through runner/worker-bootstrap.js.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { XsClient } from '../../protocol/client.ts';
+import { RingClientTransport } from '../../protocol/ring.ts';
+import { connectUnixSocket } from '../../protocol/socket.ts';
+import type { ClientTransport } from '../../protocol/types.ts';
+import { getScenario } from '../../scenarios/index.ts';
+import { hostActors } from '../session.ts';
+import type { ActorHost } from '../session.ts';
+import { realClock } from './clock.ts';
+import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (msg: WorkerToMain): void => port.postMessage(msg);
+const stopFlag = new Int32Array(init.stopFlag);
+
+let startOrigin: (originMs: number) => void = () => {};
+const started = new Promise<number>((resolve) => (startOrigin = resolve));
+let host: ActorHost | undefined;
+let collectRequest: Extract<MainToWorker, { type: 'collect' }> | undefined;
+let wakeCollect: () => void = () => {};
+const collectAsked = new Promise<void>((resolve) => (wakeCollect = resolve));
+
+port.on('message', (msg: MainToWorker) => {
+  if (msg.type === 'start') startOrigin(msg.originMs);
+  else if (msg.type === 'collect') {
+    collectRequest = msg;
+    wakeCollect();
+  }
+});
+
+const heartbeat = setInterval(() => {
+  const totals = host?.recorder.totals() ?? { requests: 0, commits: 0, eagain: 0, events: {} };
+  post({ type: 'heartbeat', ...totals });
+}, init.heartbeatMs);
+
+process.on('unhandledRejection', (reason) => {
+  post({ type: 'fatal', error: `unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}` });
+});
+
+async function transportFor(actorId: string): Promise<ClientTransport> {
+  const spec = init.connections[actorId];
+  if (!spec) throw new Error(`no connection for actor ${actorId}`);
+  return spec.kind === 'ring' ? new RingClientTransport(spec.endpoint) : connectUnixSocket(spec.path);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+try {
+  const positions = new Set(init.positions);
+  host = await hostActors({
+    scenario: getScenario(init.scenario),
+    params: init.params,
+    guests: init.guests,
+    seed: init.seed,
+    clock: realClock,
+    bucketMs: init.bucketMs,
+    select: (_actor, i) => positions.has(i),
+    isStopping: () => Atomics.load(stopFlag, 0) === 1,
+    ...(init.arrivalRatePerActor ? { arrivalRatePerActor: init.arrivalRatePerActor } : {}),
+    originMs: () => {
+      post({ type: 'connected' });
+      return started;
+    },
+    connect: async (actor, observer) => new XsClient(await transportFor(actor.id), { clock: realClock, observer }),
+    onActorDone: (actor, error) => post({ type: 'actorDone', actorId: actor.id, actorClass: actor.actorClass, ...(error ? { error: error.message } : {}) }),
+  });
+  await collectAsked;
+  const request = collectRequest!;
+  host.recorder.close(request.stopMs);
+  await Promise.race([host.settled, sleep(request.graceMs)]);
+  host.close();
+  await Promise.race([host.settled, sleep(1000)]);
+  post({ type: 'snapshot', snapshot: host.recorder.snapshot() });
+} catch (error) {
+  post({ type: 'fatal', error: error instanceof Error ? error.stack ?? error.message : String(error) });
+} finally {
+  clearInterval(heartbeat);
+}

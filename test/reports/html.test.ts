@@ -48,18 +48,24 @@ async function inspect(htmlFile: string): Promise<{ facts: PageFacts; errors: st
       if (!request.url().startsWith('file:')) requests.push(request.url());
     });
     await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
-    const facts = await page.evaluate(() => {
-      const w = window as unknown as { xstormCharts?: Array<{ canvas: HTMLCanvasElement; options: { plugins: { title: { text: string } } } }> };
-      const charts = w.xstormCharts ?? [];
+    // The page's DOM, typed just enough (the project compiles without the DOM lib).
+    const facts = await page.evaluate((): PageFacts => {
+      interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+      interface PageGlobal {
+        xstormCharts?: Array<{ canvas: Canvas; options: { plugins: { title: { text: string } } } }>;
+        document: { querySelectorAll(selector: string): { length: number } };
+      }
+      const page = globalThis as unknown as PageGlobal;
+      const charts = page.xstormCharts ?? [];
       // Count non-white, non-transparent pixels on each chart's canvas.
       const painted = charts.map((chart) => {
         const canvas = chart.canvas;
-        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let n = 0;
         for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 250 || data[i + 1]! < 250 || data[i + 2]! < 250)) n++;
         return n;
       });
-      return { charts: charts.length, canvases: document.querySelectorAll('canvas').length, painted, titles: charts.map((c) => c.options.plugins.title.text) };
+      return { charts: charts.length, canvases: page.document.querySelectorAll('canvas').length, painted, titles: charts.map((c) => c.options.plugins.title.text) };
     });
     return { facts, errors, requests };
   } finally {

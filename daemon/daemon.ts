@@ -284,7 +284,10 @@ export class Daemon {
   /** Closes every connection (aborting their transactions) and the engine. */
   close(): void {
     if (this.#closed) return;
-    for (const c of [...this.#connections.values()]) this._closeConnection(c, 'daemon shutting down');
+    for (const c of [...this.#connections.values()]) {
+      this._closeConnection(c, undefined);
+      c.onClose?.('daemon shutting down');
+    }
     this.#closed = true;
     this.engine.close();
   }

@@ -57,8 +57,8 @@ export interface DaemonThread {
 
 /** Control messages (parent → worker). */
 export type ControlRequest =
-  | { readonly id: number; readonly op: 'attach'; readonly domid: number; readonly endpoint: RingEndpoint }
-  | { readonly id: number; readonly op: 'detach'; readonly sab: SharedArrayBuffer }
+  | { readonly id: number; readonly op: 'attach'; readonly domid: number; readonly endpoint: RingEndpoint; readonly ring: number }
+  | { readonly id: number; readonly op: 'detach'; readonly ring: number }
   | { readonly id: number; readonly op: 'stats' }
   | { readonly id: number; readonly op: 'stop' };
 
@@ -101,6 +101,9 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const errorListeners: ((e: Error) => void)[] = [];
   let nextId = 1;
+  // SharedArrayBuffers get a new wrapper object per postMessage: rings are named by number.
+  const rings = new WeakMap<SharedArrayBuffer, number>();
+  let nextRing = 1;
   let dead: Error | undefined;
   let stopping = false;
 
@@ -148,11 +151,16 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
     engine: opts.engine,
     async attach(domid: number) {
       const endpoint = createRingEndpoint(bell);
-      await call({ op: 'attach', domid, endpoint });
+      const ring = nextRing++;
+      rings.set(endpoint.sab, ring);
+      await call({ op: 'attach', domid, endpoint, ring });
       return endpoint;
     },
     async detach(endpoint: RingEndpoint) {
-      await call({ op: 'detach', sab: endpoint.sab });
+      const ring = rings.get(endpoint.sab);
+      if (ring === undefined) return;
+      rings.delete(endpoint.sab);
+      await call({ op: 'detach', ring });
     },
     stats() {
       return call<DaemonThreadStats>({ op: 'stats' });

@@ -21,7 +21,7 @@ import { resolveDaemonOptions } from './options.ts';
 import type { ControlReply, ControlRequest, DaemonWorkerData } from './thread.ts';
 
 interface Ring {
-  readonly sab: SharedArrayBuffer;
+  readonly ring: number;
   readonly port: RingServerPort;
   conn: DaemonConnection;
   dead: boolean;
@@ -64,7 +64,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       switch (req.op) {
         case 'attach': {
           const port = new RingServerPort(req.endpoint);
-          const ring: Ring = { sab: req.endpoint.sab, port, conn: undefined as unknown as DaemonConnection, dead: false };
+          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false };
           ring.conn = d.connect(req.domid, (frame) => port.write(frame), {
             backlog: () => port.backlog,
             onClose: () => {
@@ -78,7 +78,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
           break;
         }
         case 'detach': {
-          const ring = rings.find((r) => r.sab === req.sab && !r.dead);
+          const ring = rings.find((r) => r.ring === req.ring && !r.dead);
           if (ring) {
             ring.conn.close();
             ring.port.close();

@@ -1,11 +1,67 @@
-/** `xstorm calibrate` (not yet implemented). */
+/**
+ * `xstorm calibrate`: measures this machine's costs for each engine
+ * (runner/cost/calibrate.ts) and writes a validated cost profile: by
+ * default into the profile cache (`--profile <name>` of run/sweep/bench then
+ * finds it), or to `--out <file>`. Progress on stderr.
+ */
 import type { CommandModule } from 'yargs';
+import cliProgress from 'cli-progress';
+import * as nodePath from 'node:path';
 import { UsageError } from '../usage-error.ts';
+import { ENGINE_KINDS } from '../../engines/index.ts';
+import type { EngineKind } from '../../engines/index.ts';
+import { availableEngines, calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
+import { profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
 
-export const calibrateCommand: CommandModule = {
+interface CalibrateArgs {
+  name?: string;
+  out?: string;
+  engine: string[];
+  quick: boolean;
+  repetitions?: number;
+}
+
+export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   command: 'calibrate',
-  describe: '(not yet implemented)',
-  handler: () => {
-    throw new UsageError('xstorm calibrate is not implemented yet');
+  describe: 'Measure this machine\'s per-request and per-counter costs for each engine and write a cost profile for the simulated driver',
+  builder: (yargs) =>
+    yargs
+      .option('name', { type: 'string', describe: 'profile name (default calibrated-<hostname>)' })
+      .option('out', { type: 'string', describe: 'write the profile to this file (default: the profile cache)' })
+      .option('engine', { type: 'string', array: true, default: [], choices: ENGINE_KINDS, describe: 'engines to measure (default: every available engine)' })
+      .option('quick', { type: 'boolean', default: false, describe: 'fewer repetitions and store sizes (seconds instead of a minute)' })
+      .option('repetitions', { type: 'number', describe: 'timed repetitions per request kind' }),
+  handler: async (args) => {
+    const name = args.name ?? defaultCalibratedName();
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`);
+    if (args.repetitions !== undefined && !(Number.isInteger(args.repetitions) && args.repetitions >= 5)) {
+      throw new UsageError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
+    }
+    const available = availableEngines();
+    const engines = (args.engine.length ? args.engine : available) as EngineKind[];
+    const missing = engines.filter((e) => !available.includes(e));
+    if (missing.length) throw new UsageError(`engine ${missing.join(', ')} is not available in this build`);
+    const bar = new cliProgress.SingleBar({ format: 'calibrate [{bar}] {percentage}% | {note}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+    bar.start(100, 0, { note: 'transport' });
+    let profile;
+    try {
+      profile = await calibrate({
+        name,
+        engines,
+        quick: args.quick,
+        ...(args.repetitions !== undefined ? { repetitions: args.repetitions } : {}),
+        onProgress: (f, note) => bar.update(Math.round(f * 100), { note }),
+      });
+    } finally {
+      bar.stop();
+    }
+    const file = args.out ?? nodePath.join(profileCacheDir(), `${name}.json`);
+    writeProfileFile(file, profile);
+    process.stderr.write(`transport ${profile.transport.latencyUs} us one way\n`);
+    for (const [engine, costs] of Object.entries(profile.engines)) {
+      const priced = Object.entries(costs.counters).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' ');
+      process.stderr.write(`${engine}: requestBaseUs=${costs.requestBaseUs} ${priced}\n`);
+    }
+    process.stdout.write(`${file}\n`);
   },
 };

@@ -1,0 +1,285 @@
+/**
+ * Calibration: measures what each priced quantity costs on THIS machine
+ * and writes a profile. For each engine, requests of known kinds (read,
+ * write, directory, transaction start, commit, EAGAIN commit, abort, in a
+ * small, medium and large store) go through xstorm's real daemon and
+ * engine in-process; each kind is timed many times (median wall time of
+ * `processNext()`), and the engine counters' increase per request is
+ * recorded. A non-negative least-squares fit of median time against
+ * (1, counter increases) gives `requestBaseUs` and the price of each
+ * counter: exactly what the simulated driver multiplies. The transport
+ * latency is a ping-pong between two threads through a SharedArrayBuffer
+ * with Atomics, like the rings of the real-time driver.
+ */
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { Daemon } from '../../daemon/index.ts';
+import { createEngine, ENGINE_KINDS } from '../../engines/index.ts';
+import type { Engine, EngineKind } from '../../engines/index.ts';
+import { encodeFrame, encodePathValue, encodeStrings } from '../../protocol/codec.ts';
+import { XsType } from '../../protocol/wire.ts';
+import { nnls } from './nnls.ts';
+import { PROFILE_VERSION, parseProfile } from './schema.ts';
+import type { CostProfile, EngineCosts } from './schema.ts';
+
+/** Options of {@link calibrate}. */
+export interface CalibrateOptions {
+  /** Profile name (default `calibrated-<hostname>`). */
+  readonly name?: string;
+  /** Engines to measure (default: every engine whose factory works). */
+  readonly engines?: readonly EngineKind[];
+  /** Timed repetitions per request kind (default 150; `quick` uses 40). */
+  readonly repetitions?: number;
+  readonly quick?: boolean;
+  /** Progress (0..1) and a note, for a progress bar. */
+  readonly onProgress?: (fraction: number, note: string) => void;
+}
+
+/** Default profile name for this machine. */
+export function defaultCalibratedName(): string {
+  return `calibrated-${os.hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 60);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** One measured request kind: median µs and mean counter increases. */
+interface KindSample {
+  readonly kind: string;
+  readonly us: number;
+  readonly deltas: Record<string, number>;
+}
+
+/** A daemon with one dom0 connection whose replies we capture. */
+class Harness {
+  readonly engine: Engine;
+  readonly daemon: Daemon;
+  readonly #conn;
+  #reqId = 1;
+  last: Uint8Array | undefined;
+
+  constructor(kind: EngineKind) {
+    this.engine = createEngine(kind);
+    this.daemon = new Daemon(this.engine);
+    this.#conn = this.daemon.connect(0, (frame) => (this.last = frame));
+  }
+
+  /** Sends one request and serves it; returns the wall time (µs) of processNext and the reply's type. */
+  request(type: number, txId: number, payload: Uint8Array): { us: number; replyType: number; reply: Uint8Array } {
+    this.#conn.receive(encodeFrame(type, this.#reqId++, txId, payload));
+    const t0 = process.hrtime.bigint();
+    this.daemon.processNext();
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    const reply = this.last!;
+    return { us, replyType: reply[0]! | (reply[1]! << 8), reply };
+  }
+
+  txStart(): number {
+    const r = this.request(XsType.TRANSACTION_START, 0, encodeStrings(''));
+    return Number(Buffer.from(r.reply.subarray(16)).toString('latin1').replace(/\0.*$/s, ''));
+  }
+
+  close(): void {
+    this.daemon.close();
+  }
+}
+
+/** Populates `domains` guest subtrees of ~12 nodes each (the shape of a running domain's keys). */
+function populate(engine: Engine, domains: number): void {
+  for (let d = 1; d <= domains; d++) {
+    const home = `/local/domain/${d}`;
+    engine.write(0, 0, `${home}/name`, `guest-${d}`);
+    for (const k of ['vm', 'domid', 'memory/target', 'cpu/0/availability', 'console/ring-ref', 'console/port',
+      'device/vbd/768/state', 'device/vif/0/state', 'device/vif/0/mac', 'data/updated', 'control/shutdown']) {
+      engine.write(0, 0, `${home}/${k}`, `${k}-${d}`);
+    }
+  }
+}
+
+/** Measures every request kind on one engine at one store size. */
+function measureEngine(kind: EngineKind, domains: number, reps: number): KindSample[] {
+  const h = new Harness(kind);
+  try {
+    populate(h.engine, domains);
+    const samples: KindSample[] = [];
+    const key = '/local/domain/1/data/updated';
+    const measure = (name: string, prepare: () => (() => number)) => {
+      const times: number[] = [];
+      const sums: Record<string, number> = {};
+      // a few untimed warm-up rounds, then the timed ones
+      for (let i = 0; i < reps + 5; i++) {
+        const run = prepare();
+        const before = h.engine.counters();
+        const us = run();
+        const after = h.engine.counters();
+        if (i < 5) continue;
+        times.push(us);
+        for (const c of Object.keys(after)) sums[c] = (sums[c] ?? 0) + (after[c]! - (before[c] ?? 0));
+      }
+      const deltas: Record<string, number> = {};
+      for (const [c, s] of Object.entries(sums)) deltas[c] = s / reps;
+      samples.push({ kind: `${name}@${domains}`, us: median(times), deltas });
+    };
+    measure('read', () => () => h.request(XsType.READ, 0, encodeStrings(key)).us);
+    measure('write', () => () => h.request(XsType.WRITE, 0, encodePathValue(key, 'v')).us);
+    measure('directory', () => () => h.request(XsType.DIRECTORY, 0, encodeStrings('/local/domain/1')).us);
+    const open: number[] = [];
+    measure('txStart', () => () => {
+      const r = h.request(XsType.TRANSACTION_START, 0, encodeStrings(''));
+      open.push(Number(Buffer.from(r.reply.subarray(16)).toString('latin1').replace(/\0.*$/s, '')));
+      return r.us;
+    });
+    for (const tx of open.splice(0)) h.request(XsType.TRANSACTION_END, tx, encodeStrings('F'));
+    measure('txRead', () => {
+      const tx = h.txStart();
+      open.push(tx);
+      return () => h.request(XsType.READ, tx, encodeStrings(key)).us;
+    });
+    for (const tx of open.splice(0)) h.request(XsType.TRANSACTION_END, tx, encodeStrings('F'));
+    measure('txWrite', () => {
+      const tx = h.txStart();
+      open.push(tx);
+      return () => h.request(XsType.WRITE, tx, encodePathValue(`/local/domain/2/data/updated`, 'w')).us;
+    });
+    for (const tx of open.splice(0)) h.request(XsType.TRANSACTION_END, tx, encodeStrings('F'));
+    measure('commit', () => {
+      const tx = h.txStart();
+      h.request(XsType.WRITE, tx, encodePathValue(key, 'c'));
+      return () => h.request(XsType.TRANSACTION_END, tx, encodeStrings('T')).us;
+    });
+    measure('commitEagain', () => {
+      const tx = h.txStart();
+      h.request(XsType.READ, tx, encodeStrings(key));
+      h.request(XsType.WRITE, tx, encodePathValue(key, 'e'));
+      h.request(XsType.WRITE, 0, encodePathValue(key, 'other'));
+      return () => h.request(XsType.TRANSACTION_END, tx, encodeStrings('T')).us;
+    });
+    measure('abort', () => {
+      const tx = h.txStart();
+      h.request(XsType.WRITE, tx, encodePathValue(key, 'a'));
+      return () => h.request(XsType.TRANSACTION_END, tx, encodeStrings('F')).us;
+    });
+    return samples;
+  } finally {
+    h.close();
+  }
+}
+
+/** Fits requestBaseUs and counter prices to the samples (non-negative least squares). */
+export function fitEngineCosts(samples: readonly KindSample[]): EngineCosts {
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s.deltas)))]
+    .filter((c) => samples.some((s) => (s.deltas[c] ?? 0) !== 0))
+    .sort();
+  // Scale columns to comparable magnitudes so the solver converges evenly.
+  const scale = names.map((c) => Math.max(...samples.map((s) => Math.abs(s.deltas[c] ?? 0))) || 1);
+  const rows = samples.map((s) => [1, ...names.map((c, i) => (s.deltas[c] ?? 0) / scale[i]!)]);
+  // Relative error: a 40 µs read matters as much as a 3 ms commit.
+  const weight = samples.map((s) => 1 / Math.max(s.us, 0.1));
+  const x = nnls(rows.map((row, r) => row.map((v) => v * weight[r]!)), samples.map((s, r) => s.us * weight[r]!));
+  const counters: Record<string, number> = {};
+  names.forEach((c, i) => {
+    const price = x[i + 1]! / scale[i]!;
+    counters[c] = Number(price.toPrecision(4));
+  });
+  const residuals: Record<string, string> = {};
+  samples.forEach((s, r) => {
+    const predicted = rows[r]!.reduce((sum, v, i) => sum + v * x[i]!, 0);
+    residuals[s.kind] = `measured ${s.us.toFixed(1)} us, model ${predicted.toFixed(1)} us`;
+  });
+  return { requestBaseUs: Number(x[0]!.toPrecision(4)), counters, notes: residuals };
+}
+
+/** Round-trip between two threads via SharedArrayBuffer + Atomics.waitAsync (the rings' doorbell): returns one-way µs. */
+async function measureTransportUs(rounds: number): Promise<number> {
+  const sab = new SharedArrayBuffer(8);
+  const flags = new Int32Array(sab);
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const f = new Int32Array(workerData);
+     // A pending Atomics.waitAsync does not keep a thread's event loop alive.
+     const keepAlive = setInterval(() => {}, 1000);
+     (async () => {
+       for (let i = 1; ; i++) {
+         const r = Atomics.waitAsync(f, 0, i - 1);
+         if (r.async) await r.value;
+         if (Atomics.load(f, 0) < 0) break;
+         Atomics.store(f, 1, i);
+         Atomics.notify(f, 1);
+       }
+       clearInterval(keepAlive);
+     })();`,
+    { eval: true, workerData: sab },
+  );
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    const times: number[] = [];
+    for (let i = 1; i <= rounds; i++) {
+      const t0 = process.hrtime.bigint();
+      Atomics.store(flags, 0, i);
+      Atomics.notify(flags, 0);
+      const r = Atomics.waitAsync(flags, 1, i - 1);
+      if (r.async) await r.value;
+      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    Atomics.store(flags, 0, -1);
+    Atomics.notify(flags, 0);
+    return median(times.slice(Math.min(20, rounds >> 2))) / 2;
+  } finally {
+    clearInterval(keepAlive);
+    await worker.terminate();
+  }
+}
+
+/** Engines whose factory works on this build (the modern ones may still be ENOSYS stubs). */
+export function availableEngines(): EngineKind[] {
+  return ENGINE_KINDS.filter((kind) => {
+    try {
+      createEngine(kind).close();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Measures this machine and returns a validated profile. */
+export async function calibrate(options: CalibrateOptions = {}): Promise<CostProfile> {
+  const reps = options.repetitions ?? (options.quick ? 40 : 150);
+  const engines = options.engines ?? availableEngines();
+  const sizes = options.quick ? [5, 60] : [5, 40, 120];
+  const steps = engines.length * sizes.length + 1;
+  let step = 0;
+  const progress = (note: string) => options.onProgress?.(++step / steps, note);
+  const transportUs = await measureTransportUs(options.quick ? 300 : 2000);
+  progress(`transport ${transportUs.toFixed(1)} us one way`);
+  const costs: Record<string, EngineCosts> = {};
+  for (const kind of engines) {
+    const samples: KindSample[] = [];
+    for (const domains of sizes) {
+      samples.push(...measureEngine(kind, domains, reps));
+      progress(`${kind}: store of ${domains} domains`);
+    }
+    costs[kind] = fitEngineCosts(samples);
+  }
+  const cpus = os.cpus();
+  return parseProfile({
+    profileVersion: PROFILE_VERSION,
+    name: options.name ?? defaultCalibratedName(),
+    description: `Costs measured on ${os.hostname()} by xstorm calibrate: median wall time of daemon.processNext() per request kind (${reps} repetitions, stores of ${sizes.join('/')} domains), fitted by non-negative least squares against the engine counters' increase; transport = thread ping-pong through Atomics.`,
+    machine: {
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      cpu: cpus[0]?.model ?? 'unknown',
+      cpuCount: cpus.length || null,
+      node: process.version,
+      notes: `load average at calibration ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    },
+    createdAt: new Date().toISOString(),
+    sources: [{ id: 'calibrate', citation: 'xstorm calibrate (runner/cost/calibrate.ts)', fact: 'measured on this machine; see machine and engines.*.notes (measured vs model per request kind)' }],
+    transport: { latencyUs: Number(transportUs.toPrecision(4)), perByteUs: 0 },
+    daemon: { perByteUs: 0 },
+    engines: costs,
+  }, 'calibration');
+}

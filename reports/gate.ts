@@ -303,6 +303,10 @@ function headlineRows(baseline: ResultsFile, current: ResultsFile, config: GateC
   const bh = baseline.headline;
   if (!bh) return rows;
   const ch = current.headline;
+  if (ch && bh.scenario !== ch.scenario) {
+    const threshold = config.sim.metrics.headlineRatio;
+    return [{ metric: 'headlineRatio', subject: 'trie/tdb', baseline: bh.ratio, current: ch.ratio, change: null, verdict: 'no verdict', note: `headline scenario ${String(bh.scenario)} → ${String(ch.scenario)}`, threshold }];
+  }
   const simOnly = baseline.runs.length > 0 && baseline.runs.every((run) => run.driver === 'sim') && (current.runs.every((run) => run.driver === 'sim'));
   const group = simOnly ? config.sim : config.real;
   const tolerance = simOnly ? config.sim.tolerance : 0;

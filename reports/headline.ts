@@ -21,6 +21,7 @@ export interface HeadlineOptions {
  * guest count such that it and every smaller count tried were sustained (a
  * lucky point past the collapse does not count), or null if even the
  * smallest failed. `ratio` is trie/tdb when both are non-null and tdb > 0.
+ * `scenario` names the scenario judged.
  */
 export function computeHeadline(runs: readonly RunResult[], options: HeadlineOptions = {}): Headline {
   const scenario = options.scenario ?? mostSweptScenario(runs);
@@ -44,7 +45,8 @@ export function computeHeadline(runs: readonly RunResult[], options: HeadlineOpt
   const a = maxSustainedGuests[top];
   const b = maxSustainedGuests[bottom];
   const ratio = a != null && b != null && b > 0 ? a / b : null;
-  return { maxSustainedGuests, ratio };
+  // The scenario is recorded so `merge` can recompute the same headline from shards.
+  return { maxSustainedGuests, ratio, ...(scenario !== undefined ? { scenario } : {}) };
 }
 
 /** The scenario with the most distinct guest counts; ties go to the first in run order. */

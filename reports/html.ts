@@ -53,7 +53,9 @@ export function toHtml(sources: readonly ReportSource[], charts: readonly ChartS
     parts.push(`<p class="meta">${escapeHtml(provenance(source.file).replace(/`/g, ''))}<br>Command: <code>${escapeHtml(source.file.meta.command.join(' '))}</code></p>`);
     const headline = headlineTable(source.file);
     if (headline) {
-      parts.push(`<h2>Headline</h2>${htmlTable(headline)}`);
+      const scenario = source.file.headline?.scenario;
+      const about = typeof scenario === 'string' ? `<p>Scenario <code>${escapeHtml(scenario)}</code>: the largest guest count at which the engine, and every smaller count tried, met the SLO.</p>` : '';
+      parts.push(`<h2>Headline</h2>${about}${htmlTable(headline)}`);
       const other = otherHeadlineFigures(source.file);
       if (other.length) parts.push(`<ul>${other.map((line) => `<li><code>${escapeHtml(line)}</code></li>`).join('')}</ul>`);
     }

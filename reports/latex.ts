@@ -40,7 +40,9 @@ export function toLatex(sources: readonly ReportSource[]): string {
   for (const source of sources) {
     const headline = headlineTable(source.file);
     if (!headline) continue;
-    const suffix = sources.length > 1 ? ` (${source.label})` : '';
+    const scenario = source.file.headline?.scenario;
+    const about = [typeof scenario === 'string' ? scenario : '', sources.length > 1 ? source.label : ''].filter(Boolean).join(', ');
+    const suffix = about ? ` (${about})` : '';
     out.push(latexTable(headline, `Largest sustained guest count per engine${suffix}`, `tab:xstorm-headline-${source.label.replace(/[^A-Za-z0-9]+/g, '-')}`), '');
   }
   out.push(latexTable(runsTable(sources), 'Per-run results: goodput, abort rate, p99 transaction latency, retries per transaction', 'tab:xstorm-runs'), '');

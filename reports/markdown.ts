@@ -21,7 +21,10 @@ export function toMarkdown(sources: readonly ReportSource[], charts: readonly Ch
     out.push(provenance(source.file), '', `Command: \`${source.file.meta.command.join(' ')}\``, '');
     const headline = headlineTable(source.file);
     if (headline) {
-      out.push(sources.length > 1 ? '### Headline' : '## Headline', '', markdownTable(headline), '');
+      const scenario = source.file.headline?.scenario;
+      out.push(sources.length > 1 ? '### Headline' : '## Headline', '');
+      if (typeof scenario === 'string') out.push(`Scenario \`${scenario}\`: the largest guest count at which the engine, and every smaller count tried, met the SLO.`, '');
+      out.push(markdownTable(headline), '');
       const other = otherHeadlineFigures(source.file);
       if (other.length) out.push(...other.map((line) => `- ${line}`), '');
     }

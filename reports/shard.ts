@@ -110,8 +110,8 @@ export function compareRuns(a: RunResult, b: RunResult): number {
  * writes: runs in grid order, headline recomputed with
  * {@link computeHeadline} (other headline keys kept from shard 1), `shard`
  * dropped, `--shard` dropped from the command, `createdAt` the latest of the
- * shards. Shards must agree on id, kind, git commit and config, and cover
- * 1..n exactly once.
+ * shards, `id` and other metadata from shard 1. Shards must agree on kind,
+ * git commit and config, and cover 1..n exactly once.
  * @throws ReportInputError naming what does not fit.
  */
 export function mergeResultsFiles(files: readonly ResultsFile[]): ResultsFile {
@@ -135,7 +135,6 @@ export function mergeResultsFiles(files: readonly ResultsFile[]): ResultsFile {
   const first = ordered[0]!;
   for (const file of ordered.slice(1)) {
     const which = `shard ${formatShard(file.shard!)}`;
-    if (file.id !== first.id) throw new ReportInputError(`merge: ${which} has id ${file.id} but shard 1 has ${first.id} (give every shard the same --id)`);
     if (file.kind !== first.kind) throw new ReportInputError(`merge: ${which} is a ${file.kind} but shard 1 is a ${first.kind}`);
     if (file.meta.gitCommit !== first.meta.gitCommit) {
       throw new ReportInputError(`merge: ${which} was made at commit ${file.meta.gitCommit} but shard 1 at ${first.meta.gitCommit}`);
@@ -156,6 +155,9 @@ export function mergeResultsFiles(files: readonly ResultsFile[]): ResultsFile {
     config: first.config,
     runs,
   };
-  if (ordered.some((file) => file.headline)) merged.headline = { ...first.headline, ...computeHeadline(runs) };
+  if (ordered.some((file) => file.headline)) {
+    const scenario = ordered.map((file) => file.headline?.scenario).find((s): s is string => typeof s === 'string');
+    merged.headline = { ...first.headline, ...computeHeadline(runs, scenario !== undefined ? { scenario } : {}) };
+  }
   return merged;
 }

@@ -99,15 +99,15 @@ export function headlineTable(file: ResultsFile): Table | null {
   const align: Array<'l' | 'r'> = ['l', 'r', ...(paper ? ['r' as const] : [])];
   const engines = [...new Set([...Object.keys(headline.maxSustainedGuests), ...Object.keys(paper?.maxSustainedGuests ?? {})])];
   const rows = engines.map((engine) => [engine, cell(headline.maxSustainedGuests[engine]), ...(paper ? [cell(paper.maxSustainedGuests[engine])] : [])]);
-  rows.push(['trie/tdb ratio', headline.ratio === null ? '–' : headline.ratio.toFixed(2), ...(paper ? [typeof paper.ratio === 'number' ? paper.ratio.toFixed(2) : cell(paper.ratio)] : [])]);
+  rows.push([`trie/tdb ratio`, headline.ratio === null ? '–' : headline.ratio.toFixed(2), ...(paper ? [typeof paper.ratio === 'number' ? paper.ratio.toFixed(2) : cell(paper.ratio)] : [])]);
   return { header, align, rows };
 }
 
-/** Headline keys other than the standard ones and `paper`, as `key: JSON` lines. */
+/** Headline keys other than the standard ones, `scenario` and `paper`, as `key: JSON` lines. */
 export function otherHeadlineFigures(file: ResultsFile): string[] {
   const headline = file.headline ?? {};
   return Object.entries(headline)
-    .filter(([key]) => !['maxSustainedGuests', 'ratio', 'paper'].includes(key))
+    .filter(([key]) => !['maxSustainedGuests', 'ratio', 'paper', 'scenario'].includes(key))
     .map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
 }
 

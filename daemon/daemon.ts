@@ -12,7 +12,7 @@
  * ../shared/realxs (see daemon/README.md for the list and the differences).
  */
 import { XsError, isXsError } from '../engines/common/errors.ts';
-import { domainPath, resolvePath } from '../engines/common/paths.ts';
+import { domainPath, isPathWithin, resolvePath } from '../engines/common/paths.ts';
 import { validatePerms } from '../engines/common/perms.ts';
 import type { Engine } from '../engines/types.ts';
 import {
@@ -100,6 +100,12 @@ const T_WATCH: number = XsType.WATCH;
 const T_WATCH_EVENT: number = XsType.WATCH_EVENT;
 const T_WRITE: number = XsType.WRITE;
 const EMPTY = new Uint8Array(0);
+
+/** True when `path` lies strictly below one of `roots`. */
+function isBelowAny(path: string, roots: ReadonlySet<string>): boolean {
+  for (const r of roots) if (path !== r && isPathWithin(path, r)) return true;
+  return false;
+}
 
 /**
  * A store path from a request: `@` names are only watch names (cxenstored
@@ -547,7 +553,14 @@ export class Daemon {
           throw e;
         }
         this.#stats.commits++;
-        for (const path of paths) this.#changed(path, tx.removed?.has(path) ?? false);
+        const removed = tx.removed;
+        for (const path of paths) {
+          if (removed === undefined) this.#changed(path, false);
+          else if (removed.has(path)) this.#changed(path, true);
+          // A node below a removed one is covered by the removal's event
+          // (both real daemons fire one event per watch for a removed subtree).
+          else if (!isBelowAny(path, removed)) this.#changed(path, false);
+        }
         return okPayload;
       }
       case T_INTRODUCE: {

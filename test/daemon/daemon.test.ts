@@ -389,3 +389,22 @@ describe('daemon: every engine serves the basics', () => {
     });
   }
 });
+
+describe('daemon: a transaction removing a subtree', () => {
+  for (const kind of ENGINE_KINDS) {
+    it(`${kind}: fires one event per watch, like a plain rm (both real daemons)`, () => {
+      const d = newDaemon(kind);
+      const w = new TestConn(d, 0);
+      const c = new TestConn(d, 0);
+      c.write('/wt/a/b', '1');
+      c.write('/wt/c', '1');
+      w.req(T.WATCH, s('/wt', 'tok'));
+      w.req(T.WATCH, s('/wt/a/b', 'deep'));
+      const tx = c.txStart();
+      assert.equal(c.call(T.RM, s('/wt'), tx), 'OK\0');
+      assert.equal(c.call(T.TRANSACTION_END, s('T'), tx), 'OK\0');
+      assert.deepEqual(events(w.take()), ['/wt|tok', '/wt/a/b|deep']);
+      d.close();
+    });
+  }
+});

@@ -65,10 +65,20 @@ interface Tagged {
   readonly run: RunResult;
 }
 
-/** Groups runs into series: one per source × engine × varying parameters, in order of first appearance. */
-function groupSeries(tagged: readonly Tagged[], multiSource: boolean, split: readonly string[]): Array<{ label: string; engine: string; sourceIndex: number; runs: RunResult[] }> {
+/**
+ * Groups runs into series: one per source × engine × the parameters that
+ * vary within that source's runs (minus `exclude`), in order of first
+ * appearance. Parameters are compared within a source so that two files
+ * with different parameter sets do not split each other's lines.
+ */
+function groupSeries(tagged: readonly Tagged[], multiSource: boolean, exclude: readonly string[] = []): Array<{ label: string; engine: string; sourceIndex: number; runs: RunResult[] }> {
+  const splitBySource = new Map<number, string[]>();
+  for (const sourceIndex of new Set(tagged.map((t) => t.sourceIndex))) {
+    splitBySource.set(sourceIndex, varyingParams(tagged.filter((t) => t.sourceIndex === sourceIndex).map((t) => t.run), exclude));
+  }
   const groups = new Map<string, { label: string; engine: string; sourceIndex: number; runs: RunResult[] }>();
   for (const { sourceIndex, source, run } of tagged) {
+    const split = splitBySource.get(sourceIndex)!;
     const parts = [...(multiSource ? [source] : []), run.engine, ...split.map((name) => `${name}=${run.params[name]}`)];
     const label = parts.join(' ');
     let group = groups.get(label);
@@ -124,7 +134,7 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
     const inScenario = tagged.filter(({ run }) => run.scenario === scenario);
     const runs = inScenario.map(({ run }) => run);
     if (new Set(runs.map((run) => run.guests)).size >= 2) {
-      const groups = groupSeries(inScenario, multiSource, varyingParams(runs));
+      const groups = groupSeries(inScenario, multiSource);
       for (const metric of GUEST_METRICS) {
         keep({
           id: `${metric.id}-${slug(scenario)}`,
@@ -138,7 +148,7 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
     }
     const withStarts = inScenario.filter(({ run }) => run.guestStarts?.length);
     if (withStarts.length) {
-      const groups = groupSeries(withStarts, multiSource, varyingParams(withStarts.map(({ run }) => run), []));
+      const groups = groupSeries(withStarts, multiSource);
       const maxS = Math.max(...withStarts.flatMap(({ run }) => run.guestStarts!.map((s) => s.timeS)));
       const minutes = maxS > 600;
       keep({
@@ -158,7 +168,7 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
     const withStore = inScenario.filter(({ run }) => storeNodes(run) !== undefined);
     if (new Set(withStore.map(({ run }) => storeNodes(run))).size >= 2) {
       const storeRuns = withStore.map(({ run }) => run);
-      const groups = groupSeries(withStore, multiSource, varyingParams(storeRuns, ['storeNodes']));
+      const groups = groupSeries(withStore, multiSource, ['storeNodes']);
       const perOp = storeRuns.every((run) => run.extra?.costPerOpUs !== undefined);
       const sizes = storeRuns.map((run) => storeNodes(run)!);
       const costs = storeRuns.map((run) => (perOp ? run.extra!.costPerOpUs! : run.latency.mean)).filter((c) => c > 0);

@@ -19,7 +19,7 @@ import { connectUnixSocket } from '../../protocol/socket.ts';
 import type { XsApi } from '../../protocol/types.ts';
 import type { RunResult } from '../../reports/schema.ts';
 import { getScenario } from '../../scenarios/index.ts';
-import type { ActorSpec, ParamValue } from '../../scenarios/types.ts';
+import type { ActorSpec, AnyScenario, ParamValue } from '../../scenarios/types.ts';
 import { mergeSnapshots } from '../metrics.ts';
 import type { MetricsSnapshot } from '../metrics.ts';
 import { buildRunResult } from '../result.ts';
@@ -44,6 +44,11 @@ export interface RealDriverOptions {
   readonly daemonTimeoutMs?: number;
   /** After the stop, how long programs get to return before their connections are closed (ms). */
   readonly graceMs?: number;
+  /**
+   * URL of a module exporting `scenario`, used instead of the registry's
+   * scenario of the plan (tests; workloads kept outside scenarios/).
+   */
+  readonly scenarioModule?: string;
 }
 
 /** Defaults of {@link RealDriverOptions}. */
@@ -83,7 +88,9 @@ interface WorkerState {
 
 async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: ProgressListener): Promise<RunResult> {
   const opts = { ...REAL_DRIVER_DEFAULTS, ...options };
-  const scenario = getScenario(plan.scenario);
+  const scenario = options.scenarioModule
+    ? ((await import(options.scenarioModule)) as { scenario: AnyScenario }).scenario
+    : getScenario(plan.scenario);
   const params = plan.params as Record<string, ParamValue>;
   const clock = realClock;
   const durationMs = plan.durationS * 1000;
@@ -145,6 +152,7 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
         __module: WORKER_MODULE,
         workerIndex: w,
         scenario: plan.scenario,
+        ...(options.scenarioModule ? { scenarioModule: options.scenarioModule } : {}),
         params,
         guests: plan.guests,
         seed: plan.seed,
@@ -201,7 +209,8 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
     timers.push(setInterval(() => {
       const now = clock.now();
       for (const w of workers) {
-        if (!w.snapshot && !w.exited && now - w.lastBeat > opts.heartbeatTimeoutMs) {
+        // Before its first message a worker is still loading (tsx compiles on the fly): the connect timeout covers it.
+        if (w.connected && !w.snapshot && !w.exited && now - w.lastBeat > opts.heartbeatTimeoutMs) {
           fail(new RunFailedError(`${describeWorker(w)} hung: no heartbeat for ${((now - w.lastBeat) / 1000).toFixed(1)} s`));
         }
       }

@@ -17,6 +17,8 @@ export interface WorkerInit {
   readonly __module: string;
   readonly workerIndex: number;
   readonly scenario: string;
+  /** Module whose `scenario` export replaces the registry's (tests, plug-in workloads). */
+  readonly scenarioModule?: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly guests: number;
   readonly seed: number;

@@ -10,6 +10,7 @@ import { RingClientTransport } from '../../protocol/ring.ts';
 import { connectUnixSocket } from '../../protocol/socket.ts';
 import type { ClientTransport } from '../../protocol/types.ts';
 import { getScenario } from '../../scenarios/index.ts';
+import type { AnyScenario } from '../../scenarios/types.ts';
 import { hostActors } from '../session.ts';
 import type { ActorHost } from '../session.ts';
 import { realClock } from './clock.ts';
@@ -54,8 +55,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 try {
   const positions = new Set(init.positions);
+  const scenario = init.scenarioModule
+    ? ((await import(init.scenarioModule)) as { scenario: AnyScenario }).scenario
+    : getScenario(init.scenario);
   host = await hostActors({
-    scenario: getScenario(init.scenario),
+    scenario,
     params: init.params,
     guests: init.guests,
     seed: init.seed,

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRealDriver } from '../../runner/real/index.ts';
+import { RunResultSchema } from '../../reports/schema.ts';
+import { getScenario, validateParams } from '../../scenarios/index.ts';
+import type { RunPlan } from '../../runner/types.ts';
+
+const FAULTY = new URL('./fixtures/faulty-scenario.ts', import.meta.url).href;
+
+test('a small real-time run end to end: 2 guests, 1 s, short-txn on trie', async () => {
+  const params = validateParams(getScenario('short-txn'), {});
+  const plan: RunPlan = { scenario: 'short-txn', params, guests: 2, seed: 1, durationS: 1, target: { kind: 'engine', engine: 'trie' }, rep: 0 };
+  const progress: number[] = [];
+  const result = await createRealDriver({ workers: 2 }).run(plan, (fraction) => progress.push(fraction));
+  RunResultSchema.parse(result);
+  assert.equal(result.key, 'short-txn/trie/real/g2/r0');
+  assert.equal(result.driver, 'real');
+  assert.equal(result.guests, 2);
+  assert.ok(result.commits > 0, 'committed something');
+  assert.equal(result.eagain, 0, 'own-subtree transactions never conflict on trie');
+  assert.equal(result.otherErrors, 0);
+  assert.equal(result.fairness.starved, 0);
+  assert.equal(result.livelocked, false);
+  assert.ok(result.durationS > 0 && result.durationS <= 1);
+  assert.ok((result.engineCounters['commits'] ?? result.commits) >= result.commits);
+  assert.ok(result.daemon.cpuMs !== null && result.daemon.rssBytes !== null);
+  assert.equal(result.extra?.['workers'], 2);
+});
+
+const faulty = (fault: string): RunPlan => ({ scenario: 'faulty', params: { fault }, guests: 2, seed: 1, durationS: 30, target: { kind: 'engine', engine: 'trie' }, rep: 0 });
+
+test('watchdog: a failing actor ends the run with an error naming it', async () => {
+  await assert.rejects(createRealDriver({ workers: 2, scenarioModule: FAULTY }).run(faulty('throw')), /actor guest-1 failed: boom \(in worker 1 \(guest-1\)\)/);
+});
+
+test('watchdog: a worker thread that exits ends the run with an error naming it', async () => {
+  await assert.rejects(createRealDriver({ workers: 2, scenarioModule: FAULTY }).run(faulty('exit')), /worker 1 \(guest-1\) exited \(code 3\)/);
+});
+
+test('watchdog: a hung worker ends the run within seconds', async () => {
+  await assert.rejects(
+    createRealDriver({ workers: 2, scenarioModule: FAULTY, heartbeatTimeoutMs: 3000 }).run(faulty('hang')),
+    /worker 1 \(guest-1\) hung: no heartbeat for \d+\.\d s/,
+  );
+});

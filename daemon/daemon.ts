@@ -35,7 +35,7 @@ import type { DaemonOptions, ResolvedDaemonOptions } from './options.ts';
 import { StatsCounters } from './stats.ts';
 import type { DaemonStats } from './stats.ts';
 import { WatchRegistry } from './watches.ts';
-import type { Watch, WatchHit } from './watches.ts';
+import type { Removal, Watch, WatchHit } from './watches.ts';
 
 /** A client connection as the daemon's host sees it. */
 export interface DaemonConnection {
@@ -100,6 +100,14 @@ const T_WATCH: number = XsType.WATCH;
 const T_WATCH_EVENT: number = XsType.WATCH_EVENT;
 const T_WRITE: number = XsType.WRITE;
 const EMPTY = new Uint8Array(0);
+
+/** `atoi` of a domid argument (leading digits, else 0), as the real daemons read GET_DOMAIN_PATH's. */
+function atoiDomid(text: string): number {
+  const m = /^[0-9]{1,5}/.exec(text);
+  const n = m ? Number(m[0]) : 0;
+  if (n > 0xffff) throw new XsError('EINVAL', `domain id ${n} out of range`);
+  return n;
+}
 
 /** True when `path` lies strictly below one of `roots`. */
 function isBelowAny(path: string, roots: ReadonlySet<string>): boolean {
@@ -215,7 +223,7 @@ export class Daemon {
   #closed = false;
   // Scratch of the request being served.
   #changes: string[] = [];
-  #changeRemoved: boolean[] = [];
+  #changeRemoved: Removal[] = [];
   #hits: WatchHit[] = [];
 
   constructor(engine: Engine, options: DaemonOptions = {}) {
@@ -386,7 +394,7 @@ export class Daemon {
   }
 
   /** Records a change (fires watches after the reply). */
-  #changed(path: string, removed: boolean): void {
+  #changed(path: string, removed: Removal): void {
     this.#generation++;
     this.#changes.push(path);
     this.#changeRemoved.push(removed);
@@ -451,7 +459,7 @@ export class Daemon {
         const path = storePath(domid, raw);
         const tx = this.#txFor(c, msg.txId);
         engine.write(domid, tx, path, value);
-        if (tx === 0) this.#changed(path, false);
+        if (tx === 0) this.#changed(path, undefined);
         return okPayload;
       }
       case T_DIRECTORY: {
@@ -471,7 +479,7 @@ export class Daemon {
         // An existing node is left alone and fires no watch (both real daemons).
         const existed = tx === 0 && this.#exists(0, path);
         engine.mkdir(domid, tx, path);
-        if (tx === 0 && !existed) this.#changed(path, false);
+        if (tx === 0 && !existed) this.#changed(path, undefined);
         return okPayload;
       }
       case T_RM: {
@@ -485,7 +493,7 @@ export class Daemon {
           throw new XsError('ENOENT', `${path} does not exist`);
         }
         engine.rm(domid, tx, path);
-        if (tx === 0) this.#changed(path, true);
+        if (tx === 0) this.#changed(path, 'rm');
         else {
           const state = c.txs.get(msg.txId)!;
           (state.removed ??= new Set()).add(path);
@@ -498,7 +506,7 @@ export class Daemon {
         validatePerms(perms);
         const tx = this.#txFor(c, msg.txId);
         engine.setPerms(domid, tx, path, perms);
-        if (tx === 0) this.#changed(path, false);
+        if (tx === 0) this.#changed(path, undefined);
         return okPayload;
       }
       case T_WATCH: {
@@ -555,11 +563,11 @@ export class Daemon {
         this.#stats.commits++;
         const removed = tx.removed;
         for (const path of paths) {
-          if (removed === undefined) this.#changed(path, false);
-          else if (removed.has(path)) this.#changed(path, true);
+          if (removed === undefined) this.#changed(path, undefined);
+          else if (removed.has(path)) this.#changed(path, 'commit');
           // A node below a removed one is covered by the removal's event
           // (both real daemons fire one event per watch for a removed subtree).
-          else if (!isBelowAny(path, removed)) this.#changed(path, false);
+          else if (!isBelowAny(path, removed)) this.#changed(path, undefined);
         }
         return okPayload;
       }
@@ -571,7 +579,7 @@ export class Daemon {
         parseUint(port!);
         if (this.#introduced.has(target)) throw new XsError('EEXIST', `domain ${target} already introduced`);
         this.#introduced.add(target);
-        this.#changed(INTRODUCE_DOMAIN, false);
+        this.#changed(INTRODUCE_DOMAIN, undefined);
         return okPayload;
       }
       case T_RELEASE: {
@@ -580,11 +588,12 @@ export class Daemon {
         if (target === 0) throw new XsError('EINVAL', 'cannot release dom0');
         if (!this.#introduced.delete(target)) throw new XsError('ENOENT', `domain ${target} not introduced`);
         this.#targets.delete(target);
-        this.#changed(RELEASE_DOMAIN, false);
+        this.#changed(RELEASE_DOMAIN, undefined);
         return okPayload;
       }
       case T_GET_DOMAIN_PATH:
-        return encodeStrings(domainPath(parseDomid(oneString(p))));
+        // Both real daemons read the domid like atoi ("x" is domain 0).
+        return encodeStrings(domainPath(atoiDomid(oneString(p))));
       case T_IS_DOMAIN_INTRODUCED:
         return this.#introduced.has(parseDomid(oneString(p))) ? TRUE_PAYLOAD : FALSE_PAYLOAD;
       case T_RESUME: {

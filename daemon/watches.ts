@@ -4,8 +4,8 @@
  * Matching follows both real daemons (measured with ../shared/realxs): a
  * watch on W fires for a change at C when C is W or lies below it; the
  * removal of C also fires every watch registered below C, with the watch's
- * own path as the event path. Events go out in registration order
- * (cxenstored's order). Watches are indexed by path so a change costs
+ * own path as the event path, before the others. Events go out in
+ * registration order (cxenstored's order). Watches are indexed by path so a change costs
  * O(depth of C) lookups, not a scan of every watch.
  */
 import { isPathWithin } from '../engines/common/paths.ts';
@@ -27,6 +27,9 @@ export interface Watch {
 export interface WatchOwner {
   readonly closed: boolean;
 }
+
+/** How a change removed its node: not at all, by RM, or by a transaction's commit. */
+export type Removal = undefined | 'rm' | 'commit';
 
 /** A watch that matched a change, with the path its event carries. */
 export interface WatchHit {
@@ -67,11 +70,11 @@ export class WatchRegistry {
   }
 
   /**
-   * Appends to `out` the watches a change at `path` fires; `removed` adds
-   * the watches below `path` (a removal). Special names (`@...`) match
-   * exactly.
+   * Appends to `out` the watches a change at `path` fires; a removal
+   * (`'rm'`, or `'commit'` for one committed by a transaction) adds the
+   * watches below `path`. Special names (`@...`) match exactly.
    */
-  collect(path: string, removed: boolean, out: WatchHit[]): void {
+  collect(path: string, removed: Removal, out: WatchHit[]): void {
     if (this.#size === 0) return;
     const start = out.length;
     if (path.charCodeAt(0) !== 47 /* / */) {
@@ -79,27 +82,40 @@ export class WatchRegistry {
       if (list) for (const w of list) out.push({ watch: w, eventPath: path });
       return;
     }
-    // The path itself and every ancestor, root first.
+    // A plain removal first fires the watches below the removed node
+    // (cxenstored deletes the children first, each firing the watches on
+    // it), then the watches on the node and its ancestors; a removal
+    // committed by a transaction fires them the other way round (what
+    // cxenstored's commit does). Registration order within each group.
+    if (removed === 'rm') this.#collectBelow(path, out, start);
+    const mid = out.length;
     this.#addList('/', path, out);
     for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
       this.#addList(path.slice(0, i), path, out);
     }
     if (path !== '/') this.#addList(path, path, out);
-    if (removed) {
-      for (const [wpath, list] of this.#byPath) {
-        if (wpath !== path && wpath.charCodeAt(0) === 47 && isPathWithin(wpath, path)) {
-          for (const w of list) out.push({ watch: w, eventPath: wpath });
-        }
+    sortFrom(out, mid);
+    if (removed === 'commit') this.#collectBelow(path, out, out.length);
+  }
+
+  #collectBelow(path: string, out: WatchHit[], from: number): void {
+    for (const [wpath, list] of this.#byPath) {
+      if (wpath !== path && wpath.charCodeAt(0) === 47 && isPathWithin(wpath, path)) {
+        for (const w of list) out.push({ watch: w, eventPath: wpath });
       }
     }
-    if (out.length - start > 1) {
-      const hits = out.splice(start).sort((a, b) => a.watch.seq - b.watch.seq);
-      for (const h of hits) out.push(h);
-    }
+    sortFrom(out, from);
   }
 
   #addList(key: string, eventPath: string, out: WatchHit[]): void {
     const list = this.#byPath.get(key);
     if (list) for (const w of list) out.push({ watch: w, eventPath });
   }
+}
+
+/** Sorts `out[from..]` by registration order. */
+function sortFrom(out: WatchHit[], from: number): void {
+  if (out.length - from < 2) return;
+  const hits = out.splice(from).sort((a, b) => a.watch.seq - b.watch.seq);
+  for (const h of hits) out.push(h);
 }

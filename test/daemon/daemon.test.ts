@@ -97,7 +97,7 @@ describe('daemon: domains', () => {
     assert.equal(c.call(T.IS_DOMAIN_INTRODUCED, s('0')), 'T\0');
     assert.equal(c.call(T.IS_DOMAIN_INTRODUCED, s('5')), 'F\0');
     assert.equal(c.call(T.GET_DOMAIN_PATH, s('5')), '/local/domain/5\0');
-    assert.equal(c.call(T.GET_DOMAIN_PATH, s('x')), 'ERR:EINVAL');
+    assert.equal(c.call(T.GET_DOMAIN_PATH, s('x')), '/local/domain/0\0'); // atoi, like both real daemons
     assert.equal(c.call(T.RELEASE, s('5')), 'ERR:ENOENT');
     assert.equal(c.call(T.RESUME, s('5')), 'ERR:ENOENT');
     assert.equal(c.call(T.RESUME, s('0')), 'ERR:EINVAL');
@@ -169,6 +169,12 @@ describe('daemon: watches', () => {
     assert.deepEqual(events(w.take()), []);
     c.call(T.RM, s('/a/b'));
     assert.deepEqual(events(w.take()), ['/a/b/c|deep', '/a/b|top', '/a/b|root']);
+    w.req(T.WATCH, s('/q/r', 'below'));
+    c.write('/q/r', '1');
+    w.take();
+    c.call(T.RM, s('/q'));
+    // watches below a removed node first, then the usual ones (cxenstored)
+    assert.deepEqual(events(w.take()), ['/q/r|below', '/q|root']);
     c.write('/other', '1');
     assert.deepEqual(events(w.take()), ['/other|root']);
   });

@@ -16,6 +16,7 @@ export {
   compareResults, formatGateReport, gateExitCode, parseGateConfig, readGateConfig, judge,
   DEFAULT_GATE_CONFIG, GATE_METRICS, GateConfigSchema, type GateConfig, type GateReport, type GateRow, type Verdict, type Threshold,
 } from './gate.ts';
+export { runGate, type RunGateOptions, type RunGateOutcome } from './gate-run.ts';
 export { buildChartSpecs, toChartConfig, type ChartSpec, type ChartSeries } from './charts.ts';
 export { renderChartPng, PNG_SIZE } from './png.ts';
 export { toCsv, CSV_COLUMNS } from './csv.ts';

@@ -1,15 +1,10 @@
 /**
  * `xstorm gate <results> --baseline <dir>`: compare with a committed baseline
- * and exit 1 on a regression (0 pass/warn, 2 usage error).
+ * and exit 1 on a regression (0 pass/warn, 2 usage error). The job itself is
+ * `runGate` in reports/.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../usage-error.ts';
-import {
-  DEFAULT_GATE_CONFIG, RESULTS_DIR_FILES, compareResults, formatGateReport, gateExitCode, readGateConfig, readResultsFile,
-  resultsJsonPath, serializeResultsFile, writeFileAtomic,
-} from '../../reports/index.ts';
+import { runGate } from '../../reports/index.ts';
 import { asUsage } from './report.ts';
 
 interface GateArgs {
@@ -35,26 +30,14 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .example('$0 gate results/ci --baseline results/baseline', 'gate a CI run')
       .example('$0 gate results/ci --baseline results/baseline --update-baseline', 'accept the new figures deliberately') as never,
   handler: async (args) => {
-    const config = args.config ? await asUsage(() => readGateConfig(args.config!)) : DEFAULT_GATE_CONFIG;
-    const current = await asUsage(() => readResultsFile(args.results));
-    if (args['update-baseline']) {
-      await mkdir(args.baseline, { recursive: true });
-      const previous = await asUsage(() => readResultsFile(args.baseline)).catch(() => null);
-      if (previous) process.stdout.write(formatGateReport(compareResults(previous, current, config)));
-      await writeFileAtomic(path.join(args.baseline, RESULTS_DIR_FILES.json), serializeResultsFile(current));
-      const summary = path.join(path.dirname(resultsJsonPath(args.results)), RESULTS_DIR_FILES.summary);
-      const text = await readFile(summary, 'utf8').catch(() => null);
-      if (text !== null) await writeFileAtomic(path.join(args.baseline, RESULTS_DIR_FILES.summary), text);
-      process.stderr.write(`xstorm gate: baseline ${args.baseline} updated from ${args.results} (${current.runs.length} runs); commit it deliberately\n`);
-      return;
-    }
-    const baseline = await asUsage(() => readResultsFile(args.baseline));
-    const keys = new Set(baseline.runs.map((run) => run.key));
-    if (!current.runs.some((run) => keys.has(run.key)) && !(baseline.headline && current.headline)) {
-      throw new UsageError(`gate: no run of ${args.results} matches the baseline ${args.baseline} by key (wrong baseline?)`);
-    }
-    const report = compareResults(baseline, current, config);
-    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatGateReport(report));
-    process.exitCode = gateExitCode(report, { allowNoVerdict: args['allow-no-verdict'] });
+    const outcome = await asUsage(() =>
+      runGate({
+        results: args.results, baseline: args.baseline, config: args.config,
+        updateBaseline: args['update-baseline'], allowNoVerdict: args['allow-no-verdict'], json: args.json,
+      }),
+    );
+    process.stdout.write(outcome.output);
+    if (outcome.message) process.stderr.write(`${outcome.message}\n`);
+    process.exitCode = outcome.exitCode;
   },
 };

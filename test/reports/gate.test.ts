@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DEFAULT_GATE_CONFIG, ReportInputError, compareResults, computeHeadline, formatGateReport, gateExitCode, parseGateConfig,
+  DEFAULT_GATE_CONFIG, ReportInputError, compareResults, computeHeadline, runGate, formatGateReport, gateExitCode, parseGateConfig,
   writeResultsDir, writeResultsFile, type GateReport, type ResultsFile, type RunResult,
 } from '../../reports/index.ts';
 import { makeRun, realFixture, shortTxnRun, sweepFixture } from './fixtures.ts';
@@ -140,7 +140,12 @@ test('thresholds files are validated strictly, all problems at once, and merged 
 });
 
 const CLI = fileURLToPath(new URL('../../bin/xstorm.js', import.meta.url));
-const xstorm = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+/** The gate job in this process (spawning the CLI costs seconds). */
+async function gateInProcess(args: { results: string; baseline: string; config?: string; updateBaseline?: boolean }): Promise<{ status: number; stdout: string }> {
+  const outcome = await runGate(args);
+  return { status: outcome.exitCode, stdout: outcome.output };
+}
 
 test('xstorm gate: exit 0 unchanged, 1 on a regression, 2 on a usage error; --update-baseline rewrites the baseline', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xstorm-gate-'));
@@ -149,33 +154,33 @@ test('xstorm gate: exit 0 unchanged, 1 on a regression, 2 on a usage error; --up
     const current = path.join(dir, 'current');
     await writeResultsFile(baseline, sweepFixture());
     await writeResultsFile(current, sweepFixture());
-    const pass = xstorm('gate', current, '--baseline', baseline);
-    assert.equal(pass.status, 0, pass.stderr);
+    const pass = await gateInProcess({ results: current, baseline });
+    assert.equal(pass.status, 0);
     assert.match(pass.stdout, /^goodput \(commits\/s; higher is better; warn if worse by > 0%, fail if > 2%\)$/m);
     assert.match(pass.stdout, /^ {2}subject +baseline +current +change +verdict +note$/m);
     assert.match(pass.stdout, /gate: PASS — 0 fail, 0 warn, \d+ pass, 0 no verdict\n$/);
 
     const regressed = withRun(sweepFixture(), TRIE_80, (run) => ({ ...run, abortRate: 0.2 }));
     await writeResultsDir(current, regressed, { png: false, html: false });
-    const fail = xstorm('gate', current, '--baseline', baseline);
+    const fail = await gateInProcess({ results: current, baseline });
     assert.equal(fail.status, 1);
     assert.match(fail.stdout, /gate: FAIL/);
 
-    await writeFile(path.join(dir, 'thresholds.json'), JSON.stringify({ sim: { metrics: { abortRate: { warn: 0.5, fail: 0.9 } } } }));
-    assert.equal(xstorm('gate', current, '--baseline', baseline, '--config', path.join(dir, 'thresholds.json')).status, 0);
+    await writeFile(path.join(dir, 'thresholds.json'), JSON.stringify({ sim: { metrics: { abortRate: { warn: 0.5, fail: 0.9 }, retriesMean: { warn: 1, fail: 1 } } } }));
+    assert.equal((await gateInProcess({ results: current, baseline, config: path.join(dir, 'thresholds.json') })).status, 0);
+    await assert.rejects(gateInProcess({ results: current, baseline: path.join(dir, 'nothing') }), { name: 'ResultsFileError', message: `${path.join(dir, 'nothing', 'results.json')}: no such results file` });
 
+    // The real CLI maps a usage error to exit 2 with one line.
     await writeFile(path.join(dir, 'bad.json'), '{"sim": {"tolerence": 1}}');
-    const bad = xstorm('gate', current, '--baseline', baseline, '--config', path.join(dir, 'bad.json'));
+    const bad = spawnSync(process.execPath, [CLI, 'gate', current, '--baseline', baseline, '--config', path.join(dir, 'bad.json')], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /bad\.json: invalid gate thresholds: sim: Unrecognized key: "tolerence"/);
-    assert.equal(xstorm('gate', current, '--baseline', path.join(dir, 'nothing')).status, 2);
-    assert.equal(xstorm('gate', current).status, 2);
+    assert.match(bad.stderr, /^xstorm: .*bad\.json: invalid gate thresholds: sim: Unrecognized key: "tolerence"$/m);
 
-    const update = xstorm('gate', current, '--baseline', baseline, '--update-baseline');
-    assert.equal(update.status, 0, update.stderr);
+    const update = await gateInProcess({ results: current, baseline, updateBaseline: true });
+    assert.equal(update.status, 0);
     assert.deepEqual((await readdir(baseline)).sort(), ['results.json', 'summary.md']);
     assert.equal(await readFile(path.join(baseline, 'results.json'), 'utf8'), await readFile(path.join(current, 'results.json'), 'utf8'));
-    assert.equal(xstorm('gate', current, '--baseline', baseline).status, 0);
+    assert.equal((await gateInProcess({ results: current, baseline })).status, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

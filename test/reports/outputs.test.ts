@@ -122,6 +122,10 @@ test('charts: repetitions are averaged and several sources get their own series'
   assert.deepEqual(goodput.series.map((s) => s.label), [...ENGINES.map((e) => `sweep-fixture ${e}`), ...ENGINES.map((e) => `other ${e}`)]);
   assert.equal(goodput.series[4]!.points[1]!.y, goodput.series[0]!.points[1]!.y * 2);
   assert.deepEqual(labelSources([a, { ...a, meta: { ...a.meta, gitCommit: 'fedcba9876543210' } }]).map((s) => s.label), ['0123456', 'fedcba9']);
+  const stamped = (id: string): ResultsFile => ({ ...a, id });
+  assert.deepEqual(labelSources([stamped('20261125-120018-sweep-short-txn'), stamped('20261125-130000-sweep-paper-7.3')]).map((s) => s.label), ['sweep-short-txn', 'sweep-paper-7.3']);
+  assert.deepEqual(labelSources([stamped('20261125-120018-sweep-x'), stamped('20261125-130000-sweep-x')]).map((s) => s.label), ['20261125-120018-sweep-x', '20261125-130000-sweep-x']);
+  assert.deepEqual(labelSources([a, a]).map((s) => s.label), ['#1', '#2']);
 });
 
 test('writeResultsDir writes the whole set, replaces stale charts, and writes nothing for an invalid file', async () => {

@@ -170,6 +170,10 @@ test('xstorm gate: exit 0 unchanged, 1 on a regression, 2 on a usage error; --up
     assert.equal((await gateInProcess({ results: current, baseline, config: path.join(dir, 'thresholds.json') })).status, 0);
     await assert.rejects(gateInProcess({ results: current, baseline: path.join(dir, 'nothing') }), { name: 'ResultsFileError', message: `${path.join(dir, 'nothing', 'results.json')}: no such results file` });
 
+    const other = path.join(dir, 'other');
+    await writeResultsFile(other, { ...sweepFixture(), runs: sweepFixture().runs.map((run) => ({ ...run, key: `x/${run.key}` })) });
+    await assert.rejects(gateInProcess({ results: other, baseline }), { name: 'ReportInputError', message: `gate: no run of ${other} matches the baseline ${baseline} by key (wrong baseline?)` });
+
     // The real CLI maps a usage error to exit 2 with one line.
     await writeFile(path.join(dir, 'bad.json'), '{"sim": {"tolerence": 1}}');
     const bad = spawnSync(process.execPath, [CLI, 'gate', current, '--baseline', baseline, '--config', path.join(dir, 'bad.json')], { encoding: 'utf8' });

@@ -182,7 +182,8 @@ export function fitEngineCosts(samples: readonly KindSample[]): EngineCosts {
   const counters: Record<string, number> = {};
   names.forEach((c, i) => {
     const price = x[i + 1]! / scale[i]!;
-    counters[c] = Number(price.toPrecision(4));
+    // Solver dust (1e-14) is a zero price.
+    counters[c] = price < 1e-9 ? 0 : Number(price.toPrecision(4));
   });
   const residuals: Record<string, string> = {};
   samples.forEach((s, r) => {

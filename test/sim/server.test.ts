@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimClock, SimServer } from '../../runner/sim/index.ts';
+import { CostModel, parseProfile } from '../../runner/cost/index.ts';
+import { Daemon } from '../../daemon/index.ts';
+import { createEngine } from '../../engines/index.ts';
+import { XsClient } from '../../protocol/client.ts';
+
+const profile = parseProfile({
+  profileVersion: 1, name: 'unit-server', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
+  transport: { latencyUs: 10, perByteUs: 0 }, daemon: { perByteUs: 0 },
+  engines: { trie: { requestBaseUs: 100, counters: { nodesAllocated: 1 } } },
+});
+
+test('one server: requests queue, each is busy for its priced service time, replies come back after the transport delay', async () => {
+  const clock = new SimClock();
+  const daemon = new Daemon(createEngine('trie'));
+  const server = new SimServer(clock, daemon, new CostModel(profile, 'trie'));
+  const seen: string[] = [];
+  const client = (name: string) => new XsClient(server.connect(0), {
+    clock,
+    observer: { onRequest: (_type, start, end, error) => seen.push(`${name} ${start.toFixed(3)}-${end.toFixed(3)}${error ? ` ${error}` : ''}`) },
+  });
+  const a = client('a');
+  const b = client('b');
+  const done = Promise.all([a.read('/tool/xenstored'), b.read('/tool/xenstored'), a.read('/nope').catch(() => 'ENOENT')]);
+  let finished = false;
+  void done.then(() => (finished = true));
+  await clock.run(1000, () => finished);
+  assert.deepEqual(await done, ['', '', 'ENOENT']);
+  // a's two requests are pipelined: a1 is served 0.010-0.110, b 0.110-0.210 (round-robin), a2 0.210-0.310;
+  // each reply arrives 0.010 after its service ends.
+  assert.deepEqual(seen, ['a 0.000-0.120', 'b 0.000-0.220', 'a 0.000-0.320 ENOENT']);
+  assert.deepEqual(server.stats(), { requests: 3, busyMs: 0.3 });
+  a.close();
+  b.close();
+  daemon.close();
+});
+
+test('a write that allocates nodes costs its counter price on top of the base', async () => {
+  const clock = new SimClock();
+  const daemon = new Daemon(createEngine('trie'));
+  const server = new SimServer(clock, daemon, new CostModel(profile, 'trie'));
+  const c = new XsClient(server.connect(0), { clock });
+  const before = daemon.engine.counters()['nodesAllocated']!;
+  const p = c.write('/a/b/c', 'x');
+  let finished = false;
+  void p.then(() => (finished = true));
+  await clock.run(1000, () => finished);
+  const allocated = daemon.engine.counters()['nodesAllocated']! - before;
+  assert.ok(allocated > 0);
+  assert.equal(server.stats().busyMs, (100 + allocated) / 1000);
+  // scheduled as 0.010 + service + 0.010 ms, in that order of additions
+  assert.equal(clock.now(), 10 / 1000 + (100 + allocated) / 1000 + 10 / 1000);
+  c.close();
+  daemon.close();
+});

@@ -252,7 +252,7 @@ export class Daemon {
     const q = this.#ready;
     for (let i = this.#readyHead; i < q.length; i++) {
       const c = q[i]!;
-      if (!c.closed && (c.poisoned !== undefined || (c.pending > 0 && !this.#blocked(c)))) return true;
+      if (!c.closed && ((c.pending === 0 && c.poisoned !== undefined) || (c.pending > 0 && !this.#blocked(c)))) return true;
     }
     return false;
   }
@@ -271,12 +271,14 @@ export class Daemon {
       this.#readyHead++;
       c.inReady = false;
       if (c.closed) continue;
-      if (c.poisoned !== undefined) {
+      if (c.pending === 0) {
+        // Requests before a broken frame are served first (in order, as a
+        // real daemon reads them); then the connection goes.
+        if (c.poisoned === undefined) continue;
         this._closeConnection(c, `broken input: ${c.poisoned}`);
         this.#compactReady();
         return c;
       }
-      if (c.pending === 0) continue;
       if (this.#blocked(c)) {
         this.#enqueue(c);
         continue;

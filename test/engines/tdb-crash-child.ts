@@ -10,7 +10,8 @@
  * Usage: node --import tsx tdb-crash-child.ts <storeDir> <ackLog> <seed> <units>
  */
 import * as fs from 'node:fs';
-import { createEngine, isXsError } from '../../engines/index.ts';
+import { isXsError } from '../../engines/common/errors.ts';
+import { createTdbEngine } from '../../engines/tdb/index.ts';
 import { createRandom } from '../../runner/random.ts';
 
 /** One effect of a unit of work: a write or a recursive remove. */
@@ -24,7 +25,7 @@ const pick = (n: number) => Math.floor(random() * n);
 const log = fs.openSync(ackLog, 'a');
 const say = (line: string) => fs.writeSync(log, `${line}\n`);
 
-const engine = createEngine('tdb', { dir });
+const engine = createTdbEngine({ dir });
 process.stdout.write('READY\n');
 
 const LEAVES = ['name', 'memory/target', 'device/vif/0/state', 'device/vbd/768/state', 'data/counter', 'data/stats'];

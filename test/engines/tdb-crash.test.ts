@@ -108,55 +108,69 @@ function readAcks(ackLog: string): { acked: Effect[][]; inFlight: Effect[] | nul
   return { acked, inFlight: open };
 }
 
+/** Runs rounds one after another on one store dir; returns what happened. */
+async function runLane(root: string, lane: number, rounds: readonly Round[]): Promise<{ killed: number; ackedUnits: number; inFlightApplied: number }> {
+  const dir = path.join(root, `store-${lane}`);
+  let baseline: Values = new Map([['/', '']]);
+  let killed = 0;
+  let ackedUnits = 0;
+  let inFlightApplied = 0;
+  for (const [i, round] of rounds.entries()) {
+    const ackLog = path.join(root, `acks-${lane}-${i}.log`);
+    const result = await runChild(dir, ackLog, SEED + 100 * lane + i, round);
+    const label = `lane ${lane} round ${i} ${JSON.stringify(round)}`;
+    if (result.signal === 'SIGKILL') killed++;
+    else assert.equal(result.code, 0, `${label}: child failed: ${result.stderr}`);
+    const { acked, inFlight } = fs.existsSync(ackLog) ? readAcks(ackLog) : { acked: [], inFlight: null };
+    ackedUnits += acked.length;
+
+    // Reopen (rolls back a journalled half-operation, drops stray copies), then check offline.
+    createEngine('tdb', { dir }).close();
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('tdb.tx')), [], `${label}: stray copies`);
+    const snapshot = verifyTdbStore(dir);
+    const values: Values = new Map([...snapshot].map(([p, n]) => [p, n.value]));
+
+    const withoutInFlight = acked.reduce(apply, baseline);
+    const withInFlight = inFlight ? apply(withoutInFlight, inFlight) : withoutInFlight;
+    if (inFlight && same(values, withInFlight) && !same(values, withoutInFlight)) inFlightApplied++;
+    assert.ok(
+      same(values, withoutInFlight) || same(values, withInFlight),
+      `${label}: store differs from the acknowledged history:\n${diff(values, withoutInFlight)}`,
+    );
+    baseline = values;
+  }
+  // The engine still works on the final store.
+  const e = createEngine('tdb', { dir });
+  e.write(0, 0, '/after/crashes', 'ok');
+  assert.equal(e.read(0, 0, '/after/crashes'), 'ok');
+  e.close();
+  verifyTdbStore(dir);
+  return { killed, ackedUnits, inFlightApplied };
+}
+
 test('tdb crash safety: SIGKILL at any point leaves a consistent store holding every acknowledged commit', { timeout: 120_000 }, async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xstorm-tdbcrash-'));
-  const dir = path.join(root, 'store');
   try {
+    // Two independent lanes (own store, own child at a time) run side by side
+    // to keep the wall time down; each kills once at every named step and once
+    // after a seeded delay.
     const random = createRandom(SEED, 'tdb-crash-rounds');
-    const rounds: Round[] = [];
-    for (const step of ['journal-entry', 'live-write', 'copy-done', 'commit-before-rename', 'commit-after-rename']) {
-      const many = step === 'journal-entry' || step === 'live-write';
-      for (let i = 0; i < 2; i++) rounds.push({ crash: `${step}:${1 + Math.floor(random() * (many ? 600 : 60))}` });
+    const lanes: Round[][] = [[], []];
+    for (const rounds of lanes) {
+      for (const step of ['journal-entry', 'live-write', 'copy-done', 'commit-before-rename', 'commit-after-rename']) {
+        const many = step === 'journal-entry' || step === 'live-write';
+        rounds.push({ crash: `${step}:${1 + Math.floor(random() * (many ? 600 : 60))}` });
+      }
+      rounds.push({ killAfterMs: Math.floor(random() * 150) });
     }
-    for (let i = 0; i < 4; i++) rounds.push({ killAfterMs: Math.floor(random() * 150) });
-
-    let baseline: Values = new Map([['/', '']]);
-    let killed = 0;
-    let ackedUnits = 0;
-    let inFlightApplied = 0;
-    for (const [i, round] of rounds.entries()) {
-      const ackLog = path.join(root, `acks-${i}.log`);
-      const result = await runChild(dir, ackLog, SEED + i, round);
-      const label = `round ${i} ${JSON.stringify(round)}`;
-      if (result.signal === 'SIGKILL') killed++;
-      else assert.equal(result.code, 0, `${label}: child failed: ${result.stderr}`);
-      const { acked, inFlight } = fs.existsSync(ackLog) ? readAcks(ackLog) : { acked: [], inFlight: null };
-      ackedUnits += acked.length;
-
-      // Reopen (rolls back a journalled half-operation, drops stray copies), then check offline.
-      createEngine('tdb', { dir }).close();
-      assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('tdb.tx')), [], `${label}: stray copies`);
-      const snapshot = verifyTdbStore(dir);
-      const values: Values = new Map([...snapshot].map(([p, n]) => [p, n.value]));
-
-      const withoutInFlight = acked.reduce(apply, baseline);
-      const withInFlight = inFlight ? apply(withoutInFlight, inFlight) : withoutInFlight;
-      if (same(values, withInFlight) && inFlight && !same(values, withoutInFlight)) inFlightApplied++;
-      assert.ok(
-        same(values, withoutInFlight) || same(values, withInFlight),
-        `${label}: store differs from the acknowledged history:\n${diff(values, withoutInFlight)}`,
-      );
-      baseline = values;
-    }
-    assert.ok(killed >= rounds.length - 2, `only ${killed} of ${rounds.length} children were killed`);
+    const results = await Promise.all(lanes.map((rounds, lane) => runLane(root, lane, rounds)));
+    const total = lanes.reduce((n, r) => n + r.length, 0);
+    const killed = results.reduce((n, r) => n + r.killed, 0);
+    const ackedUnits = results.reduce((n, r) => n + r.ackedUnits, 0);
+    const inFlightApplied = results.reduce((n, r) => n + r.inFlightApplied, 0);
+    assert.ok(killed >= total - 2, `only ${killed} of ${total} children were killed`);
     assert.ok(ackedUnits > 100, `too little acknowledged work (${ackedUnits} units) to mean anything`);
-    // Sanity: the engine still works on the final store.
-    const e = createEngine('tdb', { dir });
-    e.write(0, 0, '/after/crashes', 'ok');
-    assert.equal(e.read(0, 0, '/after/crashes'), 'ok');
-    e.close();
-    verifyTdbStore(dir);
-    t.diagnostic(`${rounds.length} rounds, ${killed} killed, ${ackedUnits} acknowledged units, in-flight unit present after ${inFlightApplied} kills`);
+    t.diagnostic(`${total} rounds, ${killed} killed, ${ackedUnits} acknowledged units, in-flight unit present after ${inFlightApplied} kills`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

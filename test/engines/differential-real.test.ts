@@ -220,17 +220,29 @@ async function runScenario(t: Target, sc: Scenario): Promise<string[]> {
   return lines;
 }
 
+/**
+ * Opens `n` client connections. The real daemons listen with a tiny backlog
+ * (oxenstored: 1), so a connect can fail with EAGAIN while the daemon has
+ * not accepted the previous one yet: retry until the deadline.
+ */
 async function connect(socket: string, n: number): Promise<XsClient[]> {
   const out: XsClient[] = [];
-  for (let i = 0; i < n; i++) {
-    let timer: NodeJS.Timeout | undefined;
-    const transport = await Promise.race([
-      connectUnixSocket(socket),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`cannot connect to ${socket}`)), REQUEST_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    out.push(new XsClient(transport));
+  try {
+    for (let i = 0; i < n; i++) {
+      const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+      for (;;) {
+        try {
+          out.push(new XsClient(await connectUnixSocket(socket)));
+          break;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+  } catch (e) {
+    for (const c of out) c.close();
+    throw e;
   }
   return out;
 }

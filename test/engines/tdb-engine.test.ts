@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { createEngine, isXsError } from '../../engines/index.ts';
 import type { Engine, XsErrno } from '../../engines/index.ts';
 import { TDB_COUNTER_NAMES, TDB_FILE_NAME, verifyTdbStore } from '../../engines/tdb/index.ts';
-import { DATA_START, FILE_MAGIC, HASH_SIZE, HDR } from '../../engines/tdb/layout.ts';
+import { DATA_START, FILE_MAGIC, HASH_SIZE, HDR, bucketOffset, hashKey } from '../../engines/tdb/layout.ts';
 
 function withDir<T>(fn: (dir: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstorm-tdbtest-'));
@@ -221,5 +221,26 @@ test('tdb: the tree stays whole through creates, recursive rms and relocations',
     const snap = verifyTdbStore(dir);
     assert.equal(snap.has('/local/domain/0'), false);
     assert.equal(snap.get('/local/domain/2/name')?.value, 'reborn');
+  });
+});
+
+test('tdb: the store checker notices an unreachable record and a free list that lost a record', () => {
+  withDir((dir) => {
+    const e = createEngine('tdb', { dir });
+    e.write(0, 0, '/a', '1');
+    e.write(0, 0, '/b', '1');
+    e.rm(0, 0, '/b');
+    e.close();
+    verifyTdbStore(dir);
+    const file = path.join(dir, TDB_FILE_NAME);
+    const good = fs.readFileSync(file);
+    const unchained = Buffer.from(good);
+    unchained.writeUInt32LE(0, bucketOffset(hashKey(Buffer.from('/a')) % HASH_SIZE));
+    fs.writeFileSync(file, unchained);
+    assert.throws(() => verifyTdbStore(dir), /on no hash chain/);
+    const lostFree = Buffer.from(good);
+    lostFree.writeUInt32LE(0, HDR.freeHead);
+    fs.writeFileSync(file, lostFree);
+    assert.throws(() => verifyTdbStore(dir), /not on the free list/);
   });
 });

@@ -63,7 +63,8 @@ const KNOWN_ERRNOS: ReadonlySet<string> = new Set(XS_ERRNOS);
 interface Pending {
   readonly type: number;
   readonly start: number;
-  readonly resolve: (payload: Uint8Array) => void;
+  readonly decode: (payload: Uint8Array) => unknown;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -75,6 +76,28 @@ const ABORT = encodeStrings('F');
 function replyString(payload: Uint8Array): string {
   const nul = payload.indexOf(0);
   return bytesToLatin1(payload, 0, nul < 0 ? payload.length : nul);
+}
+
+/** A READ reply: the raw value bytes. */
+function decodeValue(payload: Uint8Array): string {
+  return bytesToLatin1(payload);
+}
+
+/** A TRANSACTION_START reply: the decimal id. */
+function decodeTxId(payload: Uint8Array): number {
+  const text = replyString(payload);
+  const id = Number(text);
+  if (!/^\d+$/.test(text) || id > 0xffffffff) throw new XsError('EIO', `bad transaction id reply ${JSON.stringify(text)}`);
+  return id;
+}
+
+/** An IS_DOMAIN_INTRODUCED reply: "T" or "F". */
+function decodeBool(payload: Uint8Array): boolean {
+  return replyString(payload) === 'T';
+}
+
+function identity(payload: Uint8Array): Uint8Array {
+  return payload;
 }
 
 /** NUL-separated list reply (DIRECTORY, GET_PERMS) without empty entries. */
@@ -115,39 +138,39 @@ export class XsClient implements XsApi {
   }
 
   read(path: string, txId = 0): Promise<string> {
-    return this.#request(XsType.READ, txId, encodeStrings(path)).then((p) => bytesToLatin1(p));
+    return this.#request(XsType.READ, txId, encodeStrings(path), decodeValue);
   }
 
   write(path: string, value: string, txId = 0): Promise<void> {
-    return this.#request(XsType.WRITE, txId, encodePathValue(path, value)).then(ignore);
+    return this.#request(XsType.WRITE, txId, encodePathValue(path, value), ignore);
   }
 
   mkdir(path: string, txId = 0): Promise<void> {
-    return this.#request(XsType.MKDIR, txId, encodeStrings(path)).then(ignore);
+    return this.#request(XsType.MKDIR, txId, encodeStrings(path), ignore);
   }
 
   rm(path: string, txId = 0): Promise<void> {
-    return this.#request(XsType.RM, txId, encodeStrings(path)).then(ignore);
+    return this.#request(XsType.RM, txId, encodeStrings(path), ignore);
   }
 
   directory(path: string, txId = 0): Promise<string[]> {
-    return this.#request(XsType.DIRECTORY, txId, encodeStrings(path)).then(replyList);
+    return this.#request(XsType.DIRECTORY, txId, encodeStrings(path), replyList);
   }
 
   getPerms(path: string, txId = 0): Promise<string[]> {
-    return this.#request(XsType.GET_PERMS, txId, encodeStrings(path)).then(replyList);
+    return this.#request(XsType.GET_PERMS, txId, encodeStrings(path), replyList);
   }
 
   setPerms(path: string, perms: readonly string[], txId = 0): Promise<void> {
-    return this.#request(XsType.SET_PERMS, txId, encodeStrings(path, ...perms)).then(ignore);
+    return this.#request(XsType.SET_PERMS, txId, encodeStrings(path, ...perms), ignore);
   }
 
   watch(path: string, token: string): Promise<void> {
-    return this.#request(XsType.WATCH, 0, encodeStrings(path, token)).then(ignore);
+    return this.#request(XsType.WATCH, 0, encodeStrings(path, token), ignore);
   }
 
   unwatch(path: string, token: string): Promise<void> {
-    return this.#request(XsType.UNWATCH, 0, encodeStrings(path, token)).then(ignore);
+    return this.#request(XsType.UNWATCH, 0, encodeStrings(path, token), ignore);
   }
 
   onWatchEvent(listener: (path: string, token: string) => void): void {
@@ -155,16 +178,11 @@ export class XsClient implements XsApi {
   }
 
   transactionStart(): Promise<number> {
-    return this.#request(XsType.TRANSACTION_START, 0, NUL_ONLY).then((p) => {
-      const text = replyString(p);
-      const id = Number(text);
-      if (!/^\d+$/.test(text) || id > 0xffffffff) throw new XsError('EIO', `bad transaction id reply ${JSON.stringify(text)}`);
-      return id;
-    });
+    return this.#request(XsType.TRANSACTION_START, 0, NUL_ONLY, decodeTxId);
   }
 
   transactionEnd(txId: number, commit: boolean): Promise<void> {
-    return this.#request(XsType.TRANSACTION_END, txId, commit ? COMMIT : ABORT).then(ignore);
+    return this.#request(XsType.TRANSACTION_END, txId, commit ? COMMIT : ABORT, ignore);
   }
 
   async transaction<T>(
@@ -207,25 +225,23 @@ export class XsClient implements XsApi {
   }
 
   introduce(domid: number, mfn: number, port: number): Promise<void> {
-    return this.#request(XsType.INTRODUCE, 0, encodeStrings(String(domid), String(mfn), String(port))).then(ignore);
+    return this.#request(XsType.INTRODUCE, 0, encodeStrings(String(domid), String(mfn), String(port)), ignore);
   }
 
   release(domid: number): Promise<void> {
-    return this.#request(XsType.RELEASE, 0, encodeStrings(String(domid))).then(ignore);
+    return this.#request(XsType.RELEASE, 0, encodeStrings(String(domid)), ignore);
   }
 
   getDomainPath(domid: number): Promise<string> {
-    return this.#request(XsType.GET_DOMAIN_PATH, 0, encodeStrings(String(domid))).then(replyString);
+    return this.#request(XsType.GET_DOMAIN_PATH, 0, encodeStrings(String(domid)), replyString);
   }
 
   isDomainIntroduced(domid: number): Promise<boolean> {
-    return this.#request(XsType.IS_DOMAIN_INTRODUCED, 0, encodeStrings(String(domid))).then(
-      (p) => replyString(p) === 'T',
-    );
+    return this.#request(XsType.IS_DOMAIN_INTRODUCED, 0, encodeStrings(String(domid)), decodeBool);
   }
 
   resetWatches(): Promise<void> {
-    return this.#request(XsType.RESET_WATCHES, 0, NUL_ONLY).then(ignore);
+    return this.#request(XsType.RESET_WATCHES, 0, NUL_ONLY, ignore);
   }
 
   /**
@@ -233,7 +249,7 @@ export class XsClient implements XsApi {
    * replies reject). For message types without a typed method.
    */
   request(type: number, txId: number, payload: Uint8Array): Promise<Uint8Array> {
-    return this.#request(type, txId, payload);
+    return this.#request(type, txId, payload, identity);
   }
 
   close(): void {
@@ -253,7 +269,8 @@ export class XsClient implements XsApi {
     };
   }
 
-  #request(type: number, txId: number, payload: Uint8Array): Promise<Uint8Array> {
+  /** Sends one request; the reply payload is turned into the result by `decode` (a throw rejects). */
+  #request<T>(type: number, txId: number, payload: Uint8Array, decode: (payload: Uint8Array) => T): Promise<T> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     let frame: Uint8Array;
     const reqId = this.#allocReqId();
@@ -262,8 +279,8 @@ export class XsClient implements XsApi {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.#pending.set(reqId, { type, start: this.#clock.now(), resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(reqId, { type, start: this.#clock.now(), decode, resolve: resolve as (v: unknown) => void, reject });
       try {
         this.#transport.send(frame);
       } catch (error) {
@@ -308,7 +325,14 @@ export class XsClient implements XsApi {
         p.reject(new XsError(code, code === name ? undefined : `unknown errno ${JSON.stringify(name)}`));
       } else {
         this.#observer?.onRequest?.(p.type, p.start, end, undefined);
-        p.resolve(msg.payload);
+        let value: unknown;
+        try {
+          value = p.decode(msg.payload);
+        } catch (error) {
+          p.reject(error as Error);
+          continue;
+        }
+        p.resolve(value);
       }
     }
   }

@@ -155,20 +155,50 @@ class Backlog {
 const EMPTY = new Uint8Array(0);
 
 /**
- * Daemon bells rung by this thread's clients during the current tick: rung
- * once in a microtask, so a burst of sends (many pipelined requests, many
- * clients) costs one wake-up of the daemon thread instead of one each.
+ * Daemon bells due from this thread's clients. Ringing wakes the daemon
+ * thread (a futex wake when it sleeps), so bells are coalesced: the first
+ * bell of an event-loop turn rings in a microtask (a lone ping-pong client
+ * keeps its latency), later ones wait for `setImmediate`, i.e. until every
+ * client woken in this turn has sent its requests, and ring once. Dedupe is
+ * by SharedArrayBuffer object (clients of one thread that got their
+ * endpoints in separate messages hold distinct objects: an extra ring of an
+ * awake daemon costs little).
  */
 let bellsDue: Int32Array[] = [];
+let microtaskQueued = false;
+let immediateQueued = false;
+let rangThisTurn = false;
 function ringDaemonBellSoon(bell: Int32Array): void {
-  if (bellsDue.length === 0) queueMicrotask(ringDueBells);
-  else for (const b of bellsDue) if (b.buffer === bell.buffer) return;
+  for (const b of bellsDue) if (b.buffer === bell.buffer) return;
   bellsDue.push(bell);
+  if (!rangThisTurn) {
+    if (!microtaskQueued) {
+      microtaskQueued = true;
+      queueMicrotask(ringLeading);
+    }
+  } else if (!immediateQueued) {
+    immediateQueued = true;
+    setImmediate(ringTrailing);
+  }
 }
 function ringDueBells(): void {
   const due = bellsDue;
   bellsDue = [];
   for (const b of due) ringBell(b);
+}
+function ringLeading(): void {
+  microtaskQueued = false;
+  ringDueBells();
+  rangThisTurn = true;
+  if (!immediateQueued) {
+    immediateQueued = true;
+    setImmediate(ringTrailing);
+  }
+}
+function ringTrailing(): void {
+  immediateQueued = false;
+  rangThisTurn = false;
+  ringDueBells();
 }
 
 /**
@@ -190,8 +220,8 @@ function releaseKeepAlive(): void {
 /**
  * The guest side of a ring connection. `send` copies frames into the
  * request ring at once (in pieces when the ring is full) and rings the
- * daemon bell in a microtask (one ring per tick for all of this thread's
- * clients of that daemon); replies are read when the client bell changes, through
+ * daemon bell soon after, coalesced over all of this thread's clients
+ * (see `ringDaemonBellSoon`); replies are read when the client bell changes, through
  * `Atomics.waitAsync`, so any number of clients share one thread's event
  * loop. Like a socket, an open transport keeps the event loop alive.
  */

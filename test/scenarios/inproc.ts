@@ -21,9 +21,16 @@ export interface LoggedRequest {
   readonly payload: string;
 }
 
-/** A clock whose time only moves when sleeps are taken: a sleep advances time to its deadline at once (in deadline order). */
+/**
+ * A tiny discrete-event clock: time moves by `advance` (the daemon charges
+ * each request it serves) and, when nothing is in flight (`isBusy` false),
+ * by jumping to the earliest sleep's deadline. Sleeps whose deadline has
+ * passed end at the next macrotask turn. Deterministic for a given program.
+ */
 export class InstantClock implements Clock {
   t = 0;
+  /** Whether requests are in flight (set by the daemon harness). */
+  isBusy: () => boolean = () => false;
   #timers: { at: number; seq: number; resolve: () => void }[] = [];
   #seq = 0;
   #scheduled = false;
@@ -32,26 +39,30 @@ export class InstantClock implements Clock {
     return this.t;
   }
 
+  advance(ms: number): void {
+    this.t += ms;
+  }
+
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.#timers.push({ at: this.t + ms, seq: this.#seq++, resolve });
-      this.#schedule();
+      this.kick();
     });
   }
 
-  // Fire the earliest timer only once everything else has gone quiet (a macrotask later),
-  // so requests in flight complete before time jumps.
-  #schedule(): void {
-    if (this.#scheduled) return;
+  /** Schedules a turn: due sleeps end; when idle, time jumps to the next deadline. */
+  kick(): void {
+    if (this.#scheduled || this.#timers.length === 0) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
       this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.#timers.shift();
-      if (!next) return;
-      this.t = Math.max(this.t, next.at);
-      next.resolve();
-      if (this.#timers.length) this.#schedule();
+      const first = this.#timers[0];
+      if (first && (first.at <= this.t || !this.isBusy())) {
+        this.t = Math.max(this.t, first.at);
+        while (this.#timers.length && this.#timers[0]!.at <= this.t) this.#timers.shift()!.resolve();
+      }
+      this.kick();
     });
   }
 }
@@ -62,8 +73,16 @@ export class InprocDaemon {
   readonly log: LoggedRequest[] = [];
   #pumping = false;
 
-  constructor(engine: EngineKind) {
+  readonly #clock: InstantClock | undefined;
+  readonly #costMs: number;
+  #inFlight = 0;
+
+  /** With a clock, every request served costs `costMs` of its time and keeps it from jumping ahead. */
+  constructor(engine: EngineKind, clock?: InstantClock, costMs = 0.1) {
     this.daemon = new Daemon(createEngine(engine));
+    this.#clock = clock;
+    this.#costMs = costMs;
+    if (clock) clock.isBusy = () => this.#inFlight > 0;
   }
 
   /** A transport for a `domid` connection. */
@@ -72,7 +91,14 @@ export class InprocDaemon {
     const closeListeners: ((error?: Error) => void)[] = [];
     const conn = this.daemon.connect(domid, (frame) => {
       const copy = frame.slice();
-      queueMicrotask(() => { for (const l of dataListeners) l(copy); });
+      // Header word 0 is the type: every reply but a watch event answers one request.
+      const answers = new DataView(copy.buffer, copy.byteOffset).getUint32(0, true) !== 15;
+      // A macrotask, not a microtask: actors retrying at once (a livelock) must not starve the timers.
+      setImmediate(() => {
+        for (const l of dataListeners) l(copy);
+        // Still in flight until the client has had its microtasks (and sent its next request, if any).
+        if (answers) queueMicrotask(() => { this.#inFlight--; });
+      });
     });
     const decoder = new MessageDecoder();
     return {
@@ -81,6 +107,7 @@ export class InprocDaemon {
         for (let msg = decoder.next(); msg; msg = decoder.next()) {
           const payload = Buffer.from(msg.payload).toString('latin1').replace(/\0/g, '|');
           this.log.push({ label, domid, type: xsTypeName(msg.type), txId: msg.txId, payload });
+          this.#inFlight++;
         }
         conn.receive(frame.slice());
         this.#pump();
@@ -104,7 +131,8 @@ export class InprocDaemon {
     this.#pumping = true;
     queueMicrotask(() => {
       this.#pumping = false;
-      while (this.daemon.processNext()) { /* serve everything queued */ }
+      while (this.daemon.processNext()) this.#clock?.advance(this.#costMs);
+      this.#clock?.kick();
     });
   }
 

@@ -25,6 +25,26 @@ interface Ring {
   readonly port: RingServerPort;
   conn: DaemonConnection;
   dead: boolean;
+  /** Replies of the current batch, written to the ring together (one copy, one bell). */
+  out: Uint8Array[];
+  outBytes: number;
+}
+
+/** Writes a ring's batched replies into its response ring. */
+function flushOut(r: Ring): void {
+  const out = r.out;
+  if (out.length === 1) r.port.write(out[0]!);
+  else {
+    const all = new Uint8Array(r.outBytes);
+    let at = 0;
+    for (const f of out) {
+      all.set(f, at);
+      at += f.length;
+    }
+    r.port.write(all);
+  }
+  out.length = 0;
+  r.outBytes = 0;
 }
 
 const data = workerData as DaemonWorkerData;
@@ -64,10 +84,14 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       switch (req.op) {
         case 'attach': {
           const port = new RingServerPort(req.endpoint);
-          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false };
-          ring.conn = d.connect(req.domid, (frame) => port.write(frame), {
-            backlog: () => port.backlog,
+          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: [], outBytes: 0 };
+          ring.conn = d.connect(req.domid, (frame) => {
+            ring.out.push(frame);
+            ring.outBytes += frame.length;
+          }, {
+            backlog: () => port.backlog + ring.outBytes,
             onClose: () => {
+              if (ring.outBytes > 0) flushOut(ring);
               port.close();
               ring.dead = true;
               anyDead = true;
@@ -140,7 +164,9 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       }
       for (let i = 0; i < rings.length; i++) {
         const r = rings[i]!;
-        if (!r.dead && r.port.backlog > 0) r.port.flush();
+        if (r.dead) continue;
+        if (r.outBytes > 0) flushOut(r);
+        else if (r.port.backlog > 0) r.port.flush();
       }
     }
     if (anyDead) {

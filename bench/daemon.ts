@@ -1,0 +1,129 @@
+/**
+ * In-process daemon throughput through the rings: the daemon on its own
+ * worker thread (daemon/thread.ts), clients on the main thread, each
+ * keeping `--depth` simple READs in flight on its own ring. Prints
+ * requests/s and the daemon thread's busy time per request; never asserts
+ * (figures depend on the machine and on what else runs on it).
+ *
+ * Clients: `raw` (default) sends pre-encoded READ frames and counts reply
+ * frames, so the client side costs as little as possible; `xs` goes
+ * through XsClient (one promise per request), as scenario code does.
+ *
+ * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs]
+ */
+import { parseArgs } from 'node:util';
+import { startDaemonThread } from '../daemon/index.ts';
+import { ENGINE_KINDS, isEngineKind } from '../engines/index.ts';
+import type { EngineKind } from '../engines/index.ts';
+import { XsClient } from '../protocol/client.ts';
+import { encodeFrame, encodeStrings } from '../protocol/codec.ts';
+import { RingClientTransport } from '../protocol/ring.ts';
+import { HEADER_SIZE, XsType } from '../protocol/wire.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'trie' },
+    conns: { type: 'string', default: '8' },
+    depth: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '3' },
+    client: { type: 'string', default: 'raw' },
+    all: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const CONNS = Number(args.conns);
+const DEPTH = Number(args.depth);
+const SECONDS = Number(args.seconds);
+const KEYS = 100;
+
+async function runOne(engine: EngineKind, mode: string): Promise<void> {
+  const daemon = await startDaemonThread({ engine });
+  daemon.onError((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+  const setup = new XsClient(new RingClientTransport(await daemon.attach(0)));
+  for (let i = 0; i < KEYS; i++) await setup.write(`/bench/k${i}`, `value-${i}`);
+  setup.close();
+
+  let replies = 0;
+  let running = true;
+  const closers: (() => void)[] = [];
+  for (let c = 0; c < CONNS; c++) {
+    const transport = new RingClientTransport(await daemon.attach(0));
+    closers.push(() => transport.close());
+    if (mode === 'xs') {
+      const client = new XsClient(transport);
+      const loop = async (k: number): Promise<void> => {
+        while (running) {
+          await client.read(`/bench/k${k}`);
+          replies++;
+        }
+      };
+      for (let d = 0; d < DEPTH; d++) void loop((c * DEPTH + d) % KEYS).catch(() => {});
+    } else {
+      // One frame per key, reused: the ring copies the bytes.
+      const frames = Array.from({ length: DEPTH }, (_, d) => encodeFrame(XsType.READ, d + 1, 0, encodeStrings(`/bench/k${(c * DEPTH + d) % KEYS}`)));
+      // Count whole reply frames in the byte stream.
+      let need = HEADER_SIZE;
+      let inHeader = true;
+      const hdr = new Uint8Array(HEADER_SIZE);
+      let have = 0;
+      let next = 0;
+      transport.onData((chunk) => {
+        let i = 0;
+        let done = 0;
+        while (i < chunk.length) {
+          const take = Math.min(need, chunk.length - i);
+          if (inHeader) hdr.set(chunk.subarray(i, i + take), have);
+          have += take;
+          need -= take;
+          i += take;
+          if (need === 0) {
+            if (inHeader) {
+              const len = hdr[12]! | (hdr[13]! << 8) | (hdr[14]! << 16) | (hdr[15]! << 24);
+              inHeader = false;
+              need = len;
+              have = 0;
+              if (len > 0) continue;
+            }
+            inHeader = true;
+            need = HEADER_SIZE;
+            have = 0;
+            done++;
+          }
+        }
+        replies += done;
+        if (running) for (let k = 0; k < done; k++) transport.send(frames[next++ % DEPTH]!);
+      });
+      for (const f of frames) transport.send(f);
+    }
+  }
+  const warm = 500;
+  await new Promise((r) => setTimeout(r, warm));
+  const before = await daemon.stats();
+  const r0 = replies;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const r1 = replies;
+  const t1 = performance.now();
+  const after = await daemon.stats();
+  running = false;
+  const rate = ((r1 - r0) / (t1 - t0)) * 1000;
+  const busyUs = ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, after.daemon.requests - before.daemon.requests);
+  console.log(
+    `| ${engine} | ${mode} | ${CONNS} | ${DEPTH} | ${Math.round(rate).toLocaleString('en-US')} | ${busyUs.toFixed(2)} | ${(after.rssBytes / 2 ** 20).toFixed(0)} |`,
+  );
+  for (const c of closers) c();
+  await daemon.stop();
+}
+
+console.log(`In-process daemon through rings: simple READs, ${SECONDS} s per row after 0.5 s warm-up (provisional: shared 2-core machine)\n`);
+console.log('| engine | client | connections | in flight each | reads/s | daemon busy µs/req | RSS MiB |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+const engines = args.all ? [...ENGINE_KINDS] : [args.engine];
+for (const e of engines) {
+  if (!isEngineKind(e)) throw new Error(`unknown engine ${e}`);
+  await runOne(e, args.client);
+}

@@ -17,8 +17,8 @@
  *    the write low-path is grafted into the live root;
  *  - else EAGAIN.
  *
- * Semantics taken from the 2009 source (see docs in README of this folder's
- * tests and the report): low-paths are recorded only after an operation
+ * Semantics taken from the 2009 source (pinned by test/engines/conflicts-2009
+ * and properties tests): low-paths are recorded only after an operation
  * succeeded (a read that fails with ENOENT or EACCES is not a recorded read);
  * `write` of an existing node records the node, of a new node its parent;
  * `mkdir` records the created node itself (2009; moved to the parent in 2021)
@@ -29,12 +29,23 @@
  * low-path can make it fail with EAGAIN; "do not commit read-only
  * transactions" came in 2017). `directory` lists children oldest first.
  *
- * Semantics shared with every xstorm engine (and differing from 2009
- * oxenstored, which the report lists): created nodes take `inheritPerms`
- * (an unprivileged creator becomes owner), rm of `/` is EINVAL, rm of a
- * missing node is OK only when its parent exists (else ENOENT), quota is
- * checked only when nodes are created, against live counts plus the
- * transaction's own delta.
+ * Semantics shared with every xstorm engine, where 2009 oxenstored differed
+ * (store.ml / process.ml / quota.ml of f44af66041):
+ *  - created nodes take `inheritPerms` (an unprivileged creator becomes the
+ *    owner); 2009 copied the parent's perms unchanged and charged the quota
+ *    of the deepest existing node's owner;
+ *  - rm of `/` is EINVAL (2009 removed every child of the root); rm of a
+ *    missing node is OK only when its parent exists, else ENOENT (2009: always
+ *    OK; C xenstored and 4.17 oxenstored: as here);
+ *  - quota (EQUOTA) is checked only when nodes are created, atomically for a
+ *    write that creates several, against live counts plus the transaction's
+ *    own delta (2009 checked every write, created parents one by one, and
+ *    copied the whole quota table at transaction start — O(domains));
+ *  - read, directory and getPerms of `/` check permissions like any node
+ *    (2009: read `/` was EINVAL, ls and getperms `/` skipped the check).
+ * A coalesced commit adds the transaction's quota delta to the live counts:
+ * equal to 2009's recount of the grafted and replaced subtrees, since the
+ * replaced subtree is the transaction's start subtree.
  */
 import { XsError } from '../common/errors.ts';
 import { PAYLOAD_MAX, commonPathPrefix, parentPath as parentOf, validateAbsolutePath } from '../common/paths.ts';

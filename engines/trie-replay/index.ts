@@ -26,7 +26,7 @@ import type { ThrottleCounters } from './throttle.ts';
 import { CreditLedger } from './throttle.ts';
 import type { ConflictThrottle } from './throttle.ts';
 import type { TreeWork, TrieNode } from './tree.ts';
-import { getNodeAt, makeNode, setNodeAt } from './tree.ts';
+import { NO_KIDS, getNodeAt, makeNode, setNodeAt } from './tree.ts';
 
 export { CONFLICT_BURST_LIMIT, CONFLICT_REFILL_SECONDS } from './throttle.ts';
 export type { ConflictThrottle } from './throttle.ts';
@@ -114,7 +114,7 @@ export class TrieReplayEngine implements Engine {
   constructor(options: EngineOptions) {
     this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
     this.#work = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as unknown as Work;
-    this.#live = { root: makeNode(this.#work, '', ROOT_PERMS, '', [], []), entries: new Map(), entryDelta: null };
+    this.#live = { root: makeNode(this.#work, '', ROOT_PERMS, '', NO_KIDS), entries: new Map(), entryDelta: null };
     this.#ledger = new CreditLedger(this.#work, () => {
       this.#epoch++;
       this.#trim(null);

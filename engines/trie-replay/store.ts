@@ -10,7 +10,7 @@ import { pathSegments, validateAbsolutePath, validateValue } from '../common/pat
 import { checkAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
 import type { TrieNode, TreeWork } from './tree.ts';
 import {
-  findChild, forEachNode, getNodeAt, makeNode, modifyAt, withChild, withPerms, withValue, withoutChild,
+  NO_KIDS, childNames, findChild, forEachNode, getNodeAt, makeNode, modifyAt, withChild, withPerms, withValue, withoutChild,
 } from './tree.ts';
 
 /** A store: the root (replaced on change) and node counts per owner domain. */
@@ -109,7 +109,7 @@ export function execute(
     case 'directory': {
       const n = lookup(work, store, segs, domid);
       setReadLow(log, segs);
-      return n.names;
+      return childNames(n);
     }
     case 'getPerms': {
       const n = lookup(work, store, segs, domid);
@@ -225,7 +225,7 @@ function txWrite(
     owner = permsOwner(perms);
     checkQuota(store, domid, owner, maxNodes);
     created = true;
-    return withChild(work, parent, makeNode(work, name, perms, value, [], []));
+    return withChild(work, parent, makeNode(work, name, perms, value, NO_KIDS));
   });
   if (created) addEntries(store, owner, 1);
   setWriteLow(log, created ? segs.slice(0, -1) : segs);
@@ -247,7 +247,7 @@ function txMkdir(
       const perms = inheritPerms(parent.perms, domid);
       owner = permsOwner(perms);
       checkQuota(store, domid, owner, maxNodes);
-      return withChild(work, parent, makeNode(work, name, perms, '', [], []));
+      return withChild(work, parent, makeNode(work, name, perms, '', NO_KIDS));
     });
     addEntries(store, owner, 1);
   }

@@ -3,20 +3,22 @@
  * module `Node` and `Path`): every change builds new nodes along one path
  * and shares everything else, so "unchanged" is physical identity (`===`).
  * Children are kept sorted by name (byte order), as oxenstored's `SymbolMap`
- * is, so a directory listing is ascending.
+ * is, so a directory listing is ascending; the child map is the `trie`
+ * engine's persistent B+tree (engines/trie/node.ts, imported read-only), so
+ * a path copy costs O(log fan-out) like OCaml's balanced `Map`.
  */
 import { XsError } from '../common/errors.ts';
+import { NO_KIDS, TNode, kidsForEach, kidsGet, kidsRemove, kidsSet } from '../trie/node.ts';
+import type { Kids } from '../trie/node.ts';
 
-/** One immutable node. */
-export interface TrieNode {
-  readonly name: string;
-  readonly perms: readonly string[];
-  readonly value: string;
-  /** Child names, ascending. */
-  readonly names: readonly string[];
-  /** Children, parallel to `names`. */
-  readonly kids: readonly TrieNode[];
-}
+/**
+ * One immutable node: the `trie` engine's node (name, value, perms and a
+ * persistent child map sorted by name), reused read-only. Its `seq`
+ * (2009 listing order) is unused here: 4.17 lists children by name.
+ */
+export type TrieNode = TNode;
+
+export { NO_KIDS };
 
 /** Work done on trees (shared with the engine's counters). */
 export interface TreeWork {
@@ -26,44 +28,34 @@ export interface TreeWork {
 }
 
 /**
- * Estimated bytes of one node allocation: a fixed header, the name, the
- * value and one slot per child (an estimate, so allocations of different
- * shapes can be compared; not a measurement of V8's heap).
+ * Estimated bytes of one node allocation: a fixed header, the name and the
+ * value, plus one copied child-map leaf (32 slots of 8 bytes) when the
+ * children changed. An estimate to compare allocations, not V8's heap.
  */
-function nodeBytes(name: string, value: string, childCount: number): number {
-  return 48 + name.length + value.length + 16 * childCount;
+function nodeBytes(name: string, value: string, kidsChanged: boolean): number {
+  return 48 + name.length + value.length + (kidsChanged ? 256 : 0);
 }
 
 /** Builds a node, counting the allocation. */
 export function makeNode(
-  work: TreeWork, name: string, perms: readonly string[], value: string,
-  names: readonly string[], kids: readonly TrieNode[],
+  work: TreeWork, name: string, perms: readonly string[], value: string, kids: Kids, kidsChanged = false,
 ): TrieNode {
   work.nodesAllocated++;
-  work.bytesAllocated += nodeBytes(name, value, names.length);
-  return { name, perms, value, names, kids };
-}
-
-/** Index of child `name` in `node`, or `-(insertion point) - 1`. */
-export function findIndex(work: TreeWork, node: TrieNode, name: string): number {
-  work.nodesVisited++;
-  const names = node.names;
-  let lo = 0;
-  let hi = names.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const n = names[mid]!;
-    if (n === name) return mid;
-    if (n < name) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -lo - 1;
+  work.bytesAllocated += nodeBytes(name, value, kidsChanged);
+  return new TNode(name, value, perms, kids, 0);
 }
 
 /** Child `name` of `node`, or `undefined`. */
 export function findChild(work: TreeWork, node: TrieNode, name: string): TrieNode | undefined {
-  const i = findIndex(work, node, name);
-  return i >= 0 ? node.kids[i] : undefined;
+  work.nodesVisited++;
+  return kidsGet(node.kids, name);
+}
+
+/** Names of the children, ascending (oxenstored 4.17's `SymbolMap` order). */
+export function childNames(node: TrieNode): string[] {
+  const out: string[] = [];
+  kidsForEach(node.kids, (n) => out.push(n.name));
+  return out;
 }
 
 /** The node at `segs` below `root`, or `undefined` (oxenstored `Path.get_node`). */
@@ -76,38 +68,24 @@ export function getNodeAt(work: TreeWork, root: TrieNode, segs: readonly string[
 /** The node with another value; the SAME node when the value is equal (`Node.set_value`). */
 export function withValue(work: TreeWork, node: TrieNode, value: string): TrieNode {
   if (node.value === value) return node;
-  return makeNode(work, node.name, node.perms, value, node.names, node.kids);
+  return makeNode(work, node.name, node.perms, value, node.kids);
 }
 
 /** The node with other permissions (always a new node, `Node.set_perms`). */
 export function withPerms(work: TreeWork, node: TrieNode, perms: readonly string[]): TrieNode {
-  return makeNode(work, node.name, perms, node.value, node.names, node.kids);
+  return makeNode(work, node.name, perms, node.value, node.kids);
 }
 
 /** The node with `child` added or replacing the child of the same name (always a new node). */
 export function withChild(work: TreeWork, node: TrieNode, child: TrieNode): TrieNode {
-  const i = findIndex(work, node, child.name);
-  const names = node.names.slice();
-  const kids = node.kids.slice();
-  if (i >= 0) {
-    kids[i] = child;
-  } else {
-    const at = -i - 1;
-    names.splice(at, 0, child.name);
-    kids.splice(at, 0, child);
-  }
-  return makeNode(work, node.name, node.perms, node.value, names, kids);
+  return makeNode(work, node.name, node.perms, node.value, kidsSet(node.kids, child), true);
 }
 
-/** The node without child `name` (which must exist). */
+/** The node without child `name` (ENOENT when there is none). */
 export function withoutChild(work: TreeWork, node: TrieNode, name: string): TrieNode {
-  const i = findIndex(work, node, name);
-  if (i < 0) throw new XsError('ENOENT', name);
-  const names = node.names.slice();
-  const kids = node.kids.slice();
-  names.splice(i, 1);
-  kids.splice(i, 1);
-  return makeNode(work, node.name, node.perms, node.value, names, kids);
+  const kids = kidsRemove(node.kids, name);
+  if (kids === node.kids) throw new XsError('ENOENT', name);
+  return makeNode(work, node.name, node.perms, node.value, kids, true);
 }
 
 /**
@@ -142,5 +120,5 @@ export function setNodeAt(work: TreeWork, root: TrieNode, segs: readonly string[
 /** Calls `fn` on every node of the subtree (pre-order). */
 export function forEachNode(node: TrieNode, fn: (n: TrieNode) => void): void {
   fn(node);
-  for (const k of node.kids) forEachNode(k, fn);
+  kidsForEach(node.kids, (k) => forEachNode(k, fn));
 }

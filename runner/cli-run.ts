@@ -13,6 +13,7 @@ import { parseAssignments } from '../scenarios/params.ts';
 import { createDriver, DriverUnavailableError } from './drivers.ts';
 import type { RealDriverOptions } from './real/index.ts';
 import { buildMeta, newResultsId, resultsDirFor, writeResultsFile } from './results-io.ts';
+export { newResultsId };
 import type { Driver, RunPlan, Target } from './types.ts';
 import { parseTarget } from './cli-args.ts';
 
@@ -105,10 +106,10 @@ export async function runPlans(driver: Driver, plans: readonly RunPlan[], option
 /** Assembles, validates and writes a results file; returns its path. */
 export async function writeResults(
   kind: 'run' | 'sweep', label: string, runs: readonly RunResult[], config: Record<string, unknown>, out: string | undefined,
-  options: { headlineScenario?: string; shard?: { index: number; count: number } | null } = {},
+  options: { headlineScenario?: string; shard?: { index: number; count: number } | null; id?: string } = {},
 ): Promise<string> {
   const headlineScenario = options.headlineScenario;
-  const id = newResultsId(kind, label);
+  const id = options.id ?? newResultsId(kind, label);
   const file: ResultsFile = {
     schemaVersion: 1,
     id,

@@ -9,7 +9,8 @@ import { SCENARIO_NAMES } from '../../scenarios/index.ts';
 import { parseShard, selectShardWithIndex, ReportInputError } from '../../reports/index.ts';
 import { parseGrid, parseGuestList } from '../../runner/cli-args.ts';
 import { runJson, runsTable } from '../../runner/console.ts';
-import { CliInputError, driverArg, durationFor, paramsArg, runPlans, scenarioArg, targetArg, writeResults } from '../../runner/cli-run.ts';
+import { CliInputError, driverArg, durationFor, newResultsId, paramsArg, runPlans, scenarioArg, targetArg, writeResults } from '../../runner/cli-run.ts';
+import type { RunResult } from '../../reports/schema.ts';
 import type { RunPlan, Target } from '../../runner/types.ts';
 import { asUsageError, checkNumber } from './run.ts';
 
@@ -102,13 +103,29 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       const driver = await driverArg(args.driver, args.profile, args.workers ? { workers: args.workers } : {});
       return { plans: selected, driver, scenarioName: scenario.name, shard };
     });
-    const runs = await runPlans(driver, plans.map((p) => p.cell), { quiet: false });
-    const withIndex = runs.map((run, i) => ({ ...run, gridIndex: plans[i]!.gridIndex }));
     const config = {
       command: 'sweep', scenario: scenarioName, engines: args.engines, targets: args.target, guests: args.guests, set: args.set,
       reps: args.reps, duration: args.duration ?? null, seed: args.seed, driver: driver.name, profile: args.profile ?? null, rate: args.rate ?? null,
     };
-    const path = await writeResults('sweep', scenarioName, withIndex, config, args.out, { headlineScenario: scenarioName, shard });
+    const id = newResultsId('sweep', scenarioName);
+    // The file is rewritten after every run, so a sweep that fails half-way keeps what it measured.
+    const done: RunResult[] = [];
+    let writing = Promise.resolve('');
+    const save = () => (writing = writing.then(() => writeResults('sweep', scenarioName, done, config, args.out, { headlineScenario: scenarioName, shard, id })));
+    try {
+      await runPlans(driver, plans.map((p) => p.cell), {
+        quiet: false,
+        onResult: (run) => {
+          done.push({ ...run, gridIndex: plans[done.length]!.gridIndex });
+          void save();
+        },
+      });
+    } catch (error) {
+      if (done.length) process.stderr.write(`xstorm sweep: stopped after ${done.length} of ${plans.length} runs; partial results in ${await save()}\n`);
+      throw error;
+    }
+    const withIndex = done;
+    const path = await save();
     const { readResultsFile } = await import('../../reports/index.ts');
     const headline = (await readResultsFile(path)).headline;
     if (args.json) {

@@ -16,7 +16,15 @@ export interface ChartSeries {
   readonly points: ReadonlyArray<{ readonly x: number; readonly y: number }>;
 }
 
-/** A chart, as data. */
+/** One bar of a bar chart (scenarios run at a single guest count). */
+export interface ChartBar {
+  readonly label: string;
+  readonly engine: string;
+  readonly sourceIndex: number;
+  readonly value: number;
+}
+
+/** A chart, as data: a line chart (`series`) or, when `bars` is set, a bar chart per engine. */
 export interface ChartSpec {
   /** File-safe name, e.g. `goodput-short-txn` (the PNG is `charts/<id>.png`). */
   readonly id: string;
@@ -27,6 +35,7 @@ export interface ChartSpec {
   /** Log y axis: set when the values span two decades or more (cost vs store size). */
   readonly yLog?: boolean;
   readonly series: readonly ChartSeries[];
+  readonly bars?: readonly ChartBar[];
 }
 
 /** A metric plotted against the guest count. */
@@ -116,7 +125,9 @@ function storeNodes(run: RunResult): number | undefined {
 /**
  * Every chart the runs support, per scenario in order of first appearance:
  * goodput, abort rate, p99 latency, completion time and retries versus
- * guests (when the scenario ran at two or more guest counts); cumulative
+ * guests (when the scenario ran at two or more guest counts; bar charts per
+ * engine when it ran at one guest count with two or more engines and no
+ * varying parameter); cumulative
  * start time versus guests started (runs with `guestStarts`, the paper's
  * §7.3 figure); cost versus store size (runs with a store size). Charts with
  * no data are left out.
@@ -127,6 +138,10 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
   const scenarios = [...new Set(tagged.map(({ run }) => run.scenario))];
   const specs: ChartSpec[] = [];
   const keep = (spec: ChartSpec): void => {
+    if (spec.bars) {
+      if (spec.bars.length) specs.push(spec);
+      return;
+    }
     const series = spec.series.filter((s) => s.points.length > 0);
     if (series.length) specs.push({ ...spec, series });
   };
@@ -144,6 +159,31 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
           xLog: false,
           series: groups.map((g) => ({ label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, points: meanByX(g.runs, (run) => run.guests, (run) => metric.read(run, runs)) })),
         });
+      }
+    }
+    const guestCounts = new Set(runs.map((run) => run.guests));
+    const paramsVary = [...new Set(inScenario.map((t) => t.sourceIndex))].some((i) => varyingParams(inScenario.filter((t) => t.sourceIndex === i).map((t) => t.run)).length > 0);
+    if (guestCounts.size === 1 && !paramsVary) {
+      // One guest count: compare engines side by side instead of along a guest axis.
+      const groups = groupSeries(inScenario, multiSource);
+      if (groups.length >= 2) {
+        const guests = [...guestCounts][0]!;
+        for (const metric of GUEST_METRICS) {
+          const bars: ChartBar[] = [];
+          for (const g of groups) {
+            const values = g.runs.map((run) => metric.read(run, runs)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+            if (values.length) bars.push({ label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, value: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 1e6) / 1e6 });
+          }
+          keep({
+            id: `${metric.id}-${slug(scenario)}`,
+            title: `${scenario}: ${metric.title.toLowerCase()} at ${guests} guests`,
+            xLabel: 'Engine',
+            yLabel: metric.yLabel,
+            xLog: false,
+            series: [],
+            bars,
+          });
+        }
       }
     }
     const withStarts = inScenario.filter(({ run }) => run.guestStarts?.length);
@@ -230,11 +270,42 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
     grid: { color: '#e5e5e5', lineWidth: s },
     border: { color: '#888', width: s },
   });
+  if (spec.bars) {
+    return {
+      type: 'bar' as const,
+      data: {
+        labels: spec.bars.map((bar) => bar.label),
+        datasets: [{
+          label: spec.yLabel,
+          data: spec.bars.map((bar) => bar.value),
+          backgroundColor: spec.bars.map((bar) => colour(bar.engine)),
+          borderColor: spec.bars.map((bar) => colour(bar.engine)),
+          borderWidth: s,
+          maxBarThickness: 120 * s,
+        }],
+      },
+      options: {
+        responsive: false,
+        animation: false as const,
+        layout: { padding: 8 * s },
+        plugins: {
+          title: { display: true, text: spec.title, font: font(15, 'bold'), padding: { top: 2 * s, bottom: 8 * s } },
+          legend: { display: false },
+          tooltip: { enabled: true },
+        },
+        scales: {
+          x: { type: 'category', title: { display: true, text: spec.xLabel, font: font(13, 'bold'), padding: 4 * s }, ticks: { font: font(12), maxRotation: 0, autoSkip: false }, grid: { display: false }, border: { color: '#888', width: s } },
+          y: axis(spec.yLabel, false),
+        },
+      },
+    };
+  }
   return {
     type: 'line' as const,
     data: {
       datasets: spec.series.map((series) => {
-        const dense = series.points.length > 40;
+        // Markers on every line or none: a curve with markers next to bare ones reads as a different kind of data.
+        const dense = spec.series.some((other) => other.points.length > 40);
         return {
           label: series.label,
           data: series.points.map((p) => ({ x: p.x, y: p.y })),

@@ -54,10 +54,14 @@ export function toHtml(sources: readonly ReportSource[], charts: readonly ChartS
     const headline = headlineTable(source.file);
     if (headline) {
       const scenario = source.file.headline?.scenario;
-      const about = typeof scenario === 'string' ? `<p>Scenario <code>${escapeHtml(scenario)}</code>: the largest guest count at which the engine, and every smaller count tried, met the SLO.</p>` : '';
+      const about = typeof scenario === 'string' && source.file.headline?.definition === undefined ? `<p>Scenario <code>${escapeHtml(scenario)}</code>: the largest guest count at which the engine, and every smaller count tried, met the SLO.</p>` : '';
       parts.push(`<h2>Headline</h2>${about}${htmlTable(headline)}`);
       const other = otherHeadlineFigures(source.file);
-      if (other.length) parts.push(`<ul>${other.map((line) => `<li><code>${escapeHtml(line)}</code></li>`).join('')}</ul>`);
+      for (const { key, value } of other) {
+        parts.push(typeof value === 'object' && value !== null
+          ? `<details><summary>${escapeHtml(key)}</summary><pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre></details>`
+          : `<p><b>${escapeHtml(key)}</b>: ${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</p>`);
+      }
     }
   }
   const chartData = charts.map((spec) => ({ id: spec.id, config: toChartConfig(spec, { scale: 1 }) }));

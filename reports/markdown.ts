@@ -23,10 +23,13 @@ export function toMarkdown(sources: readonly ReportSource[], charts: readonly Ch
     if (headline) {
       const scenario = source.file.headline?.scenario;
       out.push(sources.length > 1 ? '### Headline' : '## Headline', '');
-      if (typeof scenario === 'string') out.push(`Scenario \`${scenario}\`: the largest guest count at which the engine, and every smaller count tried, met the SLO.`, '');
+      if (typeof scenario === 'string' && source.file.headline?.definition === undefined) out.push(`Scenario \`${scenario}\`: the largest guest count at which the engine, and every smaller count tried, met the SLO.`, '');
       out.push(markdownTable(headline), '');
       const other = otherHeadlineFigures(source.file);
-      if (other.length) out.push(...other.map((line) => `- ${line}`), '');
+      const scalars = other.filter(({ value }) => typeof value !== 'object' || value === null);
+      const objects = other.filter(({ value }) => typeof value === 'object' && value !== null);
+      if (scalars.length) out.push(...scalars.map(({ key, value }) => `- ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`), '');
+      for (const { key, value } of objects) out.push('<details>', `<summary>${key}</summary>`, '', '```json', JSON.stringify(value, null, 2), '```', '', '</details>', '');
     }
   }
   out.push('## Runs', '', markdownTable(runsTable(sources)), '');

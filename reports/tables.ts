@@ -79,9 +79,8 @@ export function runsTable(sources: readonly ReportSource[]): Table {
 /** The paper's figures if the headline carries them as `paper: { maxSustainedGuests, ratio }`. */
 function paperFigures(headline: Headline): { maxSustainedGuests: Record<string, unknown>; ratio: unknown } | null {
   const paper = headline.paper as { maxSustainedGuests?: unknown; ratio?: unknown } | undefined;
-  if (!paper || typeof paper !== 'object') return null;
-  const guests = typeof paper.maxSustainedGuests === 'object' && paper.maxSustainedGuests !== null ? (paper.maxSustainedGuests as Record<string, unknown>) : {};
-  return { maxSustainedGuests: guests, ratio: paper.ratio };
+  if (!paper || typeof paper !== 'object' || typeof paper.maxSustainedGuests !== 'object' || paper.maxSustainedGuests === null) return null;
+  return { maxSustainedGuests: paper.maxSustainedGuests as Record<string, unknown>, ratio: paper.ratio };
 }
 
 const cell = (value: unknown): string => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : formatNumber(value)) : value === null || value === undefined ? '–' : String(value));
@@ -103,12 +102,16 @@ export function headlineTable(file: ResultsFile): Table | null {
   return { header, align, rows };
 }
 
-/** Headline keys other than the standard ones, `scenario` and `paper`, as `key: JSON` lines. */
-export function otherHeadlineFigures(file: ResultsFile): string[] {
-  const headline = file.headline ?? {};
-  return Object.entries(headline)
-    .filter(([key]) => !['maxSustainedGuests', 'ratio', 'paper', 'scenario'].includes(key))
-    .map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
+/**
+ * Headline keys other than `maxSustainedGuests`, `ratio` and `scenario`
+ * (and `paper` when it is shown as the Paper column), in file order:
+ * whatever a producer adds (e.g. bench's per-profile figures), shown as is.
+ */
+export function otherHeadlineFigures(file: ResultsFile): Array<{ key: string; value: unknown }> {
+  const headline = file.headline;
+  if (!headline) return [];
+  const shown = ['maxSustainedGuests', 'ratio', 'scenario', ...(paperFigures(headline) ? ['paper'] : [])];
+  return Object.entries(headline).filter(([key]) => !shown.includes(key)).map(([key, value]) => ({ key, value }));
 }
 
 /** One line saying where and how a file was made. */

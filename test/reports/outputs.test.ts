@@ -100,15 +100,20 @@ test('summary.md: headline with paper figures, runs table and chart links', () =
 test('charts: the expected set for the fixture sweep, each line with its points', () => {
   const specs = buildChartSpecs(labelSources([sweepFixture()]));
   assert.deepEqual(specs.map((spec) => spec.id), [
-    'goodput-short-txn', 'abort-rate-short-txn', 'p99-latency-short-txn', 'retries-short-txn', 'cumulative-start-paper-7.3', 'cost-vs-store-big-store',
+    'goodput-short-txn', 'abort-rate-short-txn', 'p99-latency-short-txn', 'retries-short-txn',
+    'goodput-paper-7.3', 'abort-rate-paper-7.3', 'p99-latency-paper-7.3', 'completion-time-paper-7.3', 'retries-paper-7.3', 'cumulative-start-paper-7.3',
+    'cost-vs-store-big-store',
   ]);
+  const bars = specs.find((spec) => spec.id === 'completion-time-paper-7.3')!;
+  assert.equal(bars.title, 'paper-7.3: completion time at 160 guests');
+  assert.deepEqual(bars.bars!.map((bar) => [bar.label, bar.value]), [['tdb', 1187.499349], ['trie', 317.824], ['tdb-pernode', 629.12], ['trie-replay', 359.584]]);
   const goodput = specs[0]!;
   assert.deepEqual(goodput.series.map((s) => s.label), [...ENGINES]);
   assert.deepEqual(goodput.series[0]!.points.map((p) => p.x), [...GUESTS]);
-  const starts = specs[4]!;
+  const starts = specs.find((spec) => spec.id === 'cumulative-start-paper-7.3')!;
   assert.equal(starts.yLabel, 'Cumulative start time (min)');
   assert.deepEqual(starts.series.map((s) => s.points.length), [69, 160, 160, 160]);
-  const cost = specs[5]!;
+  const cost = specs.find((spec) => spec.id === 'cost-vs-store-big-store')!;
   assert.equal(cost.xLog, true);
   assert.equal(cost.yLog, true);
   assert.deepEqual(cost.series[0]!.points.map((p) => p.x), [1000, 10000, 100000]);

@@ -8,6 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Engine, EngineKind } from '../../engines/index.ts';
+import { TRIE_COUNTERS } from '../../engines/trie/index.ts';
 import { ENGINES_UNDER_TEST, outcome, throwsXs, withEngine } from './engines-under-test.ts';
 
 const BAD_PATHS = ['', 'rel/path', '/a//b', '/a/', '/a b', '/a.b', '/a\u00e9', `/${'x'.repeat(3072)}`];
@@ -315,4 +316,42 @@ for (const kind of ENGINES_UNDER_TEST) {
       assert.equal(e.counters()['x-test'], undefined);
     }));
   });
+}
+
+if (ENGINES_UNDER_TEST.includes('trie')) {
+  test('engine trie: counters have exactly the cost model\'s names, all present from the start, never decreasing', () => withEngine('trie', (e) => {
+    const c0 = e.counters();
+    assert.deepEqual(Object.keys(c0).sort(), [...TRIE_COUNTERS].sort());
+    for (const k of TRIE_COUNTERS) assert.equal(c0[k], 0, k);
+    const steps: Array<() => unknown> = [
+      () => e.write(0, 0, '/t/a/b', 'vv'), () => e.read(0, 0, '/t/a/b'), () => e.directory(0, 0, '/t'),
+      () => e.mkdir(0, 0, '/t/m'), () => e.getPerms(0, 0, '/t'), () => e.setPerms(0, 0, '/t/m', ['r0']),
+      () => e.rm(0, 0, '/t/m'), () => outcome(() => e.read(0, 0, '/nope')),
+    ];
+    let prev = c0;
+    for (const step of steps) {
+      step();
+      const c = e.counters();
+      for (const k of TRIE_COUNTERS) assert.ok(c[k]! >= prev[k]!, k);
+      prev = c;
+    }
+    const a = e.txStart(0);
+    const b = e.txStart(0);
+    const c = e.txStart(0);
+    e.write(0, a, '/t/a/b', '1');
+    e.write(0, b, '/t/a/b', '2');
+    e.write(0, c, '/u/x', '3');
+    e.txEnd(0, a, true); // swap
+    assert.equal(outcome(() => e.txEnd(0, b, true)), 'EAGAIN');
+    e.txEnd(0, c, true); // coalesced: /u absent at c's start and now, its parent / exists
+    const end = e.counters();
+    assert.deepEqual(
+      { ...end, nodesVisited: 0, nodesAllocated: 0, bytesAllocated: 0 },
+      {
+        reads: 2, writes: 4, directories: 1, rms: 1, mkdirs: 1, getPerms: 1, setPerms: 1, txStarts: 3,
+        commits: 2, coalescedCommits: 1, aborts: 1, nodesVisited: 0, nodesAllocated: 0, bytesAllocated: 0,
+      },
+    );
+    assert.ok(end.nodesVisited! > 0 && end.nodesAllocated! > 0 && end.bytesAllocated! >= 4);
+  }));
 }

@@ -139,7 +139,8 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
   const specs: ChartSpec[] = [];
   const keep = (spec: ChartSpec): void => {
     if (spec.bars) {
-      if (spec.bars.length) specs.push(spec);
+      // All-zero bars say nothing the tables do not (e.g. no retries at all).
+      if (spec.bars.some((bar) => bar.value !== 0)) specs.push(spec);
       return;
     }
     const series = spec.series.filter((s) => s.points.length > 0);

@@ -27,6 +27,7 @@ import { bucketMsFor } from '../session.ts';
 import { createRandom } from '../random.ts';
 import type { Driver, ProgressListener, RunPlan } from '../types.ts';
 import { realClock } from './clock.ts';
+import { daemonPidForSocket, readProcStats } from './proc-stats.ts';
 import type { ConnectionSpec, MainToWorker, WorkerInit, WorkerToMain } from './messages.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('../worker-bootstrap.js', import.meta.url));
@@ -242,6 +243,8 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
     };
 
     await until(() => workers.every((w) => w.connected), 'connecting the actors', 60000);
+    const externalPid = plan.target.kind === 'socket' ? daemonPidForSocket(plan.target.path) : null;
+    const externalBefore = externalPid ? readProcStats(externalPid) : null;
     const originMs = clock.now();
     for (const w of workers) w.worker.postMessage({ type: 'start', originMs } satisfies MainToWorker);
     const startsExpected = plan.scenario === 'paper-7.3' || plan.scenario === 'boot-storm';
@@ -266,6 +269,9 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
       lastStats = stats;
       engineCounters = { ...stats.engineCounters };
       daemonFigures = { cpuMs: stats.cpuMs, rssBytes: stats.rssBytes };
+    } else if (externalPid && externalBefore) {
+      const after = readProcStats(externalPid);
+      if (after) daemonFigures = { cpuMs: after.cpuMs - externalBefore.cpuMs, rssBytes: after.rssBytes };
     }
     const snapshot = mergeSnapshots(workers.map((w) => w.snapshot!));
     return buildRunResult(plan, scenario, {

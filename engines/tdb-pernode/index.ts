@@ -28,6 +28,13 @@ import type { Access } from '../common/perms.ts';
 import type { Engine, EngineOptions } from '../types.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
 
+/**
+ * Most nodes a guest's transaction may access (cxenstored `quota_trans_nodes`,
+ * default 1024): past it the request fails with ENOSPC and the transaction
+ * can no longer commit. dom0 is exempt.
+ */
+export const MAX_NODES_PER_TRANSACTION = 1024;
+
 /** Generation of a node that does not exist (cxenstored's NO_GENERATION). */
 const NO_GENERATION = -1;
 
@@ -263,6 +270,7 @@ export class TdbPernodeEngine implements Engine {
     if (tx === null) return committed;
     const acc = tx.accessed.get(path);
     if (acc !== undefined) return acc.view;
+    this.#checkTransactionNodes(tx);
     this.#counters.nodesAccessed++;
     tx.accessed.set(path, {
       generation: committed === null ? NO_GENERATION : committed.generation,
@@ -273,10 +281,18 @@ export class TdbPernodeEngine implements Engine {
     return committed;
   }
 
+  #checkTransactionNodes(tx: Transaction): void {
+    if (tx.domid !== 0 && tx.accessed.size >= MAX_NODES_PER_TRANSACTION) {
+      tx.failed = true;
+      throw new XsError('ENOSPC', `a transaction may access at most ${MAX_NODES_PER_TRANSACTION} nodes`);
+    }
+  }
+
   #access(tx: Transaction, path: string): AccessedNode {
     let acc = tx.accessed.get(path);
     if (acc === undefined) {
       // First access is a modification: nothing to compare at commit.
+      this.#checkTransactionNodes(tx);
       this.#counters.nodesAccessed++;
       acc = { generation: NO_GENERATION, checkGeneration: false, view: null, modified: false };
       tx.accessed.set(path, acc);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTdbPernodeEngine } from '../../engines/tdb-pernode/index.ts';
+import { MAX_NODES_PER_TRANSACTION, createTdbPernodeEngine } from '../../engines/tdb-pernode/index.ts';
 import { isXsError } from '../../engines/common/errors.ts';
 import type { Engine } from '../../engines/types.ts';
 
@@ -102,4 +102,19 @@ test('commit applies the writes and reports the changed paths; counters count ac
   assert.equal(after.generationChecks! - before.generationChecks!, 5);
   assert.equal(after.commits! - before.commits!, 1);
   assert.equal(after.txStarts! - before.txStarts!, 1);
+});
+
+test('a guest transaction may access at most 1024 nodes (ENOSPC), after which it cannot commit; dom0 is exempt', () => {
+  const e = createTdbPernodeEngine({});
+  e.mkdir(0, 0, '/g');
+  e.setPerms(0, 0, '/g', ['b0']);
+  const tx = e.txStart(7);
+  for (let i = 0; i < MAX_NODES_PER_TRANSACTION - 1; i++) assert.equal(outcome(() => e.read(7, tx, `/g/n${i}`)), 'ENOENT');
+  // 1023 missing nodes + /g = 1024 accessed: the next new node is refused.
+  assert.equal(outcome(() => e.read(7, tx, '/g/one-more')), 'ENOSPC');
+  assert.equal(outcome(() => e.read(7, tx, '/g/n0')), 'ENOENT'); // already accessed: fine
+  assert.equal(outcome(() => e.txEnd(7, tx, true)), 'ENOMEM');
+  const t0 = e.txStart(0);
+  for (let i = 0; i < MAX_NODES_PER_TRANSACTION + 10; i++) outcome(() => e.read(0, t0, `/g/n${i}`));
+  assert.equal(outcome(() => e.txEnd(0, t0, true)), '[]');
 });

@@ -122,8 +122,8 @@ export function encodeMessage(msg: XsMessage): Uint8Array {
  * chunking), then call `next` until it returns `undefined`.
  *
  * Pushed chunks are referenced, not copied: the caller must not modify a
- * chunk after pushing it. Payloads of frames that lie within one chunk are
- * views of that chunk. A header announcing more than 4096 payload bytes
+ * chunk after pushing it. Payloads over 64 bytes of frames that lie within
+ * one chunk are views of that chunk; smaller ones are copies. A header announcing more than 4096 payload bytes
  * makes `next` throw `ProtocolError('oversize')` (and keep throwing: the
  * stream cannot be resynchronised). Unknown message types are returned
  * like any other: deciding what they mean is the receiver's job.
@@ -180,6 +180,14 @@ export class MessageDecoder {
     first = this.#chunks[this.#head]!;
     if (len === 0) {
       payload = EMPTY;
+    } else if (len <= SMALL_PAYLOAD && first.length - this.#off >= len) {
+      // Small payloads (most requests) are copied: a fresh array this small
+      // lives on V8's heap, whereas a view forces the chunk's backing store
+      // to be materialised, which costs more than the copy.
+      payload = new Uint8Array(len);
+      const off = this.#off;
+      for (let i = 0; i < len; i++) payload[i] = first[off + i]!;
+      this.#skip(len);
     } else if (first.length - this.#off >= len) {
       payload = first.subarray(this.#off, this.#off + len);
       this.#skip(len);
@@ -233,6 +241,8 @@ export class MessageDecoder {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Largest payload copied rather than viewed (V8 keeps typed arrays ≤ 64 bytes on its heap). */
+const SMALL_PAYLOAD = 64;
 
 // ---------------------------------------------------------------------------
 // payloads

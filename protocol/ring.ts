@@ -85,21 +85,32 @@ export function ringBell(words: Int32Array, index = 0): void {
   Atomics.notify(words, index);
 }
 
+/** Up to this many bytes are copied by a loop: cheaper than creating views. */
+const SMALL_COPY = 64;
+
 /**
- * Copies `src[from..from+n)` into `ring` (at `base`) starting at free-running
- * index `prod`, splitting at the ring edge.
+ * Copies `src[from..from+n)` into the ring at `base` starting at
+ * free-running index `prod`, splitting at the ring edge.
  */
 function copyIn(page: Uint8Array, base: number, prod: number, src: Uint8Array, from: number, n: number): void {
   const at = prod & MASK;
+  if (n <= SMALL_COPY) {
+    for (let i = 0; i < n; i++) page[base + ((at + i) & MASK)] = src[from + i]!;
+    return;
+  }
   const first = Math.min(n, RING_SIZE - at);
-  page.set(src.subarray(from, from + first), base + at);
+  page.set(from === 0 && first === src.length ? src : src.subarray(from, from + first), base + at);
   if (first < n) page.set(src.subarray(from + first, from + n), base);
 }
 
-/** Copies `n` bytes from `ring` at free-running index `cons` into a new array. */
+/** Copies `n` bytes from the ring at `base`, free-running index `cons`, into a new array. */
 function copyOut(page: Uint8Array, base: number, cons: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
   const at = cons & MASK;
+  if (n <= SMALL_COPY) {
+    for (let i = 0; i < n; i++) out[i] = page[base + ((at + i) & MASK)]!;
+    return out;
+  }
   const first = Math.min(n, RING_SIZE - at);
   out.set(page.subarray(base + at, base + at + first), 0);
   if (first < n) out.set(page.subarray(base, base + n - first), first);

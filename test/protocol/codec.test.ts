@@ -116,12 +116,13 @@ test('one byte at a time', () => {
   assert.deepEqual(got.map(plain), msgs.map(plain));
 });
 
-test('contiguous frames are views of the chunk (no copy)', () => {
-  const f = encodeFrame(XsType.READ, 1, 0, encodeStrings('/x'));
+test('large payloads of contiguous frames are views of the chunk (no copy)', () => {
+  const f = encodeFrame(XsType.WRITE, 1, 0, new Uint8Array(100).fill(3));
   const d = new MessageDecoder();
   d.push(f);
   const m = d.next()!;
   assert.equal(m.payload.buffer, f.buffer);
+  assert.equal(m.payload.byteOffset, 16);
 });
 
 test('strict: encoding a payload over 4096 bytes throws', () => {

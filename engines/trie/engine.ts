@@ -77,7 +77,7 @@ interface Tx {
   /** Paths of the modifying operations, for watches (2009's `ops`), in order. */
   readonly ops: string[];
   /** Node count changes per owner made by this transaction. */
-  readonly quota: Map<number, number>;
+  quota: Map<number, number> | null;
 }
 
 /** The engine; see the file comment. */
@@ -236,7 +236,7 @@ export class TrieEngine implements Engine {
     const id = this.#nextTx++;
     const root = this.#root;
     this.#txs.set(id, {
-      domid, startRoot: root, root, readLow: null, writeLow: null, ops: [], quota: new Map(),
+      domid, startRoot: root, root, readLow: null, writeLow: null, ops: [], quota: null,
     });
     return id;
   }
@@ -250,7 +250,7 @@ export class TrieEngine implements Engine {
     if (live === tx.startRoot) {
       if (tx.ops.length > 0) {
         this.#root = tx.root;
-        this.#applyQuota(null, tx.quota);
+        if (tx.quota !== null) this.#applyQuota(null, tx.quota);
       }
       this.#commits++;
       return dedupe(tx.ops);
@@ -264,7 +264,7 @@ export class TrieEngine implements Engine {
       // Absent only if the low-path registration were wrong (the 2009 code skips too).
       if (n !== undefined) this.#graft(tx.writeLow, n);
     }
-    this.#applyQuota(null, tx.quota);
+    if (tx.quota !== null) this.#applyQuota(null, tx.quota);
     this.#commits++;
     this.#coalesced++;
     return dedupe(tx.ops);
@@ -406,11 +406,11 @@ export class TrieEngine implements Engine {
   /** Nodes owned by `owner` as this caller sees them: live count plus the transaction's delta. */
   #ownerCount(tx: Tx | null, owner: number): number {
     const live = this.#owners.get(owner) ?? 0;
-    return tx === null ? live : live + (tx.quota.get(owner) ?? 0);
+    return tx === null || tx.quota === null ? live : live + (tx.quota.get(owner) ?? 0);
   }
 
   #applyQuota(tx: Tx | null, delta: Map<number, number>): void {
-    const target = tx === null ? this.#owners : tx.quota;
+    const target = tx === null ? this.#owners : (tx.quota ??= new Map());
     for (const [owner, d] of delta) {
       const v = (target.get(owner) ?? 0) + d;
       if (v === 0) target.delete(owner);

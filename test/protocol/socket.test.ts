@@ -74,6 +74,42 @@ test('client and server over a Unix socket; close removes the socket file', asyn
   rmSync(dir, { recursive: true });
 });
 
+test('many connections open and close; the server sees each close; a daemon-side close ends the client', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'socket');
+  let open = 0;
+  let closed = 0;
+  const conns: { close(): void }[] = [];
+  const server = await listenUnixSocket(path, (conn) => {
+    open++;
+    conns.push(conn);
+    conn.onClose(() => closed++);
+    const dec = new MessageDecoder();
+    conn.onData((chunk) => {
+      dec.push(chunk);
+      for (let m = dec.next(); m; m = dec.next()) conn.write(encodeFrame(m.type, m.reqId, m.txId, m.payload));
+    });
+  });
+  for (let round = 0; round < 5; round++) {
+    const clients = await Promise.all(Array.from({ length: 20 }, async () => new XsClient(await connectUnixSocket(path))));
+    assert.deepEqual(await Promise.all(clients.map((c, i) => c.read(`/r${round}/${i}`))), clients.map((_, i) => `/r${round}/${i}\0`));
+    for (const c of clients) c.close();
+  }
+  while (closed < 100) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(open, 100);
+
+  // The daemon drops a connection (as for a malformed frame): pending calls reject with EIO.
+  const transport = await connectUnixSocket(path);
+  const c = new XsClient(transport);
+  const ended = new Promise<Error | undefined>((resolve) => transport.onClose(resolve));
+  await c.read('/before');
+  conns[conns.length - 1]!.close();
+  assert.match(String(await ended), /daemon closed/);
+  await assert.rejects(c.read('/after'), (e: unknown) => e instanceof XsError && e.code === 'EIO');
+  await server.close();
+  rmSync(dir, { recursive: true });
+});
+
 test('listen refuses a live daemon, replaces a stale socket, never deletes a regular file', async () => {
   const dir = tempDir();
   const path = join(dir, 'socket');

@@ -259,3 +259,20 @@ test('property: any frame sizes at any start index arrive byte-exact in both dir
     { seed: 99, numRuns: 60 },
   );
 });
+
+test('rings between two worker threads: guest worker and echo daemon worker', async () => {
+  const bell = createDaemonBell();
+  const endpoints = [createRingEndpoint(bell, 0xfffffff0), createRingEndpoint(bell)];
+  const CLIENT = fileURLToPath(new URL('./fixtures/ring-client.ts', import.meta.url));
+  const run = (module: string, data: object): Promise<unknown> => {
+    const w = new Worker(BOOTSTRAP, { workerData: { __module: module, ...data } });
+    return new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  };
+  const daemon = run(ECHO, { endpoints });
+  const replies = (await run(CLIENT, { endpoints, count: 200 })) as string[][];
+  assert.deepEqual(await daemon, { frames: 400 });
+  assert.deepEqual(replies, [0, 1].map((i) => Array.from({ length: 200 }, (_, j) => `/g${i}/${j}\0`)));
+});

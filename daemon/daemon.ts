@@ -517,7 +517,8 @@ export class Daemon {
         for (const w of c.watches) {
           if (w.path === path && w.token === token) throw new XsError('EEXIST', 'watch already registered');
         }
-        if (domid !== 0 && c.watches.length >= this.#opts.maxWatchesPerConnection) {
+        // cxenstored 4.17 (disassembled): `domain_watch(conn) > quota` → E2BIG, so quota + 1 fit.
+        if (domid !== 0 && c.watches.length > this.#opts.maxWatchesPerConnection) {
           throw new XsError('E2BIG', `more than ${this.#opts.maxWatchesPerConnection} watches`);
         }
         c.watches.push(this.#watches.add(c, path, token, prefix));
@@ -534,7 +535,8 @@ export class Daemon {
       }
       case T_TRANSACTION_START: {
         if (msg.txId !== 0) throw new XsError('EBUSY', 'already in a transaction');
-        if (domid !== 0 && c.txs.size >= this.#opts.maxTransactionsPerConnection) {
+        // cxenstored 4.17 (disassembled): `transaction_started > quota` → ENOSPC, so quota + 1 fit.
+        if (domid !== 0 && c.txs.size > this.#opts.maxTransactionsPerConnection) {
           throw new XsError('ENOSPC', `more than ${this.#opts.maxTransactionsPerConnection} open transactions`);
         }
         const engineTx = engine.txStart(domid);

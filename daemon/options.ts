@@ -12,9 +12,9 @@ import { z } from 'zod';
 
 /** Defaults of every option (one place). */
 export const DAEMON_DEFAULTS = Object.freeze({
-  /** Open transactions per unprivileged connection; past it `ENOSPC` (cxenstored `-t`, default 10). */
+  /** Open transactions per unprivileged connection; `ENOSPC` once more than this are open (cxenstored `-t`, default 10; its check is `>`). */
   maxTransactionsPerConnection: 10,
-  /** Watches per unprivileged connection; past it `E2BIG` (cxenstored `-W`, default 100 per domain). */
+  /** Watches per unprivileged connection; `E2BIG` once more than this exist (cxenstored `-W`, default 100; its check is `>`). */
   maxWatchesPerConnection: 100,
   /**
    * Decoded requests waiting per connection. A host stops reading a

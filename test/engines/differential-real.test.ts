@@ -1,7 +1,7 @@
 /**
  * Differential test of the modern engines against the REAL Xen 4.17 daemons
  * (../shared/realxs): seeded random two- and three-connection interleavings
- * of read/write/rm/directory/mkdir inside and outside transactions on a
+ * of read/write/rm/directory/mkdir/getperms inside and outside transactions on a
  * small key space, run through `xstorm serve --engine tdb-pernode|trie-replay`
  * and XsClient, and against the real cxenstored / oxenstored; every reply and
  * the final store must be identical. Transaction ids are not compared (each
@@ -32,7 +32,7 @@ const DIRS = ['/d', '/d/s'];
 const VALUES = ['0', '1', '2'];
 
 type Op =
-  | { readonly kind: 'read' | 'rm' | 'mkdir' | 'directory'; readonly path: string }
+  | { readonly kind: 'read' | 'rm' | 'mkdir' | 'directory' | 'getPerms'; readonly path: string }
   | { readonly kind: 'write'; readonly path: string; readonly value: string }
   | { readonly kind: 'start' }
   | { readonly kind: 'end'; readonly commit: boolean };
@@ -58,8 +58,9 @@ function randomOp(rand: () => number): Op {
   if (r < 0.3) return { kind: 'read', path: pick(rand, KEYS) };
   if (r < 0.55) return { kind: 'write', path: pick(rand, KEYS), value: pick(rand, VALUES) };
   if (r < 0.67) return { kind: 'rm', path: pick(rand, KEYS) };
-  if (r < 0.85) return { kind: 'directory', path: pick(rand, DIRS) };
-  return { kind: 'mkdir', path: pick(rand, KEYS) };
+  if (r < 0.82) return { kind: 'directory', path: pick(rand, DIRS) };
+  if (r < 0.92) return { kind: 'mkdir', path: pick(rand, KEYS) };
+  return { kind: 'getPerms', path: pick(rand, KEYS) };
 }
 
 /** A seeded scenario: initial keys, then interleaved steps of `conns` connections. */
@@ -101,6 +102,7 @@ interface Conn {
   mkdir(path: string, txId?: number): Promise<void>;
   rm(path: string, txId?: number): Promise<void>;
   directory(path: string, txId?: number): Promise<string[]>;
+  getPerms(path: string, txId?: number): Promise<string[]>;
   transactionStart(): Promise<number>;
   transactionEnd(txId: number, commit: boolean): Promise<void>;
 }
@@ -131,6 +133,7 @@ function withDeadline(client: XsClient): Conn {
     mkdir: (p, t) => guard(client.mkdir(p, t)),
     rm: (p, t) => guard(client.rm(p, t)),
     directory: (p, t) => guard(client.directory(p, t)),
+    getPerms: (p, t) => guard(client.getPerms(p, t)),
     transactionStart: () => guard(client.transactionStart()),
     transactionEnd: (t, c) => guard(client.transactionEnd(t, c)),
   };
@@ -145,6 +148,7 @@ function directTarget(kind: EngineKind): Target {
     mkdir: async (p, t = 0) => engine.mkdir(0, t, p),
     rm: async (p, t = 0) => engine.rm(0, t, p),
     directory: async (p, t = 0) => engine.directory(0, t, p),
+    getPerms: async (p, t = 0) => engine.getPerms(0, t, p),
     transactionStart: async () => engine.txStart(0),
     transactionEnd: async (t, c) => {
       engine.txEnd(0, t, c);
@@ -211,6 +215,7 @@ async function runScenario(t: Target, sc: Scenario): Promise<string[]> {
       case 'rm': r = await reply(c.rm(o.path, id)); break;
       case 'mkdir': r = await reply(c.mkdir(o.path, id)); break;
       case 'directory': r = await reply(c.directory(o.path, id)); break;
+      case 'getPerms': r = await reply(c.getPerms(o.path, id)); break;
     }
     lines.push(`${describeStep(s)} -> ${r}`);
   }

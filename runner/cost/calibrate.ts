@@ -19,6 +19,8 @@ import type { Engine, EngineKind } from '../../engines/index.ts';
 import { encodeFrame, encodePathValue, encodeStrings } from '../../protocol/codec.ts';
 import { XsType } from '../../protocol/wire.ts';
 import { nnls } from './nnls.ts';
+import { createRealDriver } from '../real/index.ts';
+import { getScenario, validateParams } from '../../scenarios/index.ts';
 import { PROFILE_VERSION, parseProfile } from './schema.ts';
 import type { CostProfile, EngineCosts } from './schema.ts';
 
@@ -234,6 +236,32 @@ async function measureTransportUs(rounds: number): Promise<number> {
   }
 }
 
+/**
+ * One-way transport cost of the real-time driver: one guest looping short
+ * transactions on `trie` through the whole real pipeline (worker thread,
+ * XsClient, ring, daemon thread), for `seconds`. Its median request round
+ * trip minus the daemon's own median service time of such a request, halved,
+ * is what the simulated transport must add each way (client code, ring
+ * copies, thread wake-ups).
+ */
+async function measurePipeline(seconds: number, trieServiceUs: number): Promise<{ latencyUs: number; clientUs: number; threads: number; rttUs: number; requestsPerS: number }> {
+  const scenario = getScenario('short-txn');
+  const threads = Math.max(1, os.availableParallelism() - 1);
+  const run = (guests: number) => createRealDriver({}).run({
+    scenario: 'short-txn', params: validateParams(scenario, {}), guests, seed: 1, durationS: seconds,
+    target: { kind: 'engine', engine: 'trie' }, rep: 0,
+  });
+  const one = await run(1);
+  // With many guests per worker thread the threads hosting the clients
+  // saturate: their CPU per request is threads / throughput (the trie's
+  // service is a few µs, so the daemon thread is not what limits).
+  const many = await run(8 * threads);
+  const rttUs = one.requestLatency.p50 * 1000;
+  const clientUs = Math.max(0, (threads * 1e6) / Math.max(1, many.throughput) - trieServiceUs);
+  const latencyUs = Math.max(0, (rttUs - trieServiceUs - clientUs) / 2);
+  return { latencyUs, clientUs, threads, rttUs, requestsPerS: many.throughput };
+}
+
 /** Engines whose factory works on this build (the modern ones may still be ENOSYS stubs). */
 export function availableEngines(): EngineKind[] {
   return ENGINE_KINDS.filter((kind) => {
@@ -251,12 +279,12 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
   const reps = options.repetitions ?? (options.quick ? 40 : 150);
   const engines = options.engines ?? availableEngines();
   const sizes = options.quick ? [5, 60] : [5, 40, 120];
-  const steps = engines.length * sizes.length + 1;
+  const steps = engines.length * sizes.length + 2;
   let step = 0;
   const progress = (note: string) => options.onProgress?.(++step / steps, note);
-  const transportUs = await measureTransportUs(options.quick ? 300 : 2000);
-  progress(`transport ${transportUs.toFixed(1)} us one way`);
   const costs: Record<string, EngineCosts> = {};
+  const threadHopUs = await measureTransportUs(options.quick ? 300 : 2000);
+  progress(`thread hop ${threadHopUs.toFixed(1)} us one way`);
   for (const kind of engines) {
     const samples: KindSample[] = [];
     for (const domains of sizes) {
@@ -265,6 +293,21 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
     }
     costs[kind] = fitEngineCosts(samples);
   }
+  // Service of a short-txn request on trie per the fit: a read/write of the
+  // fitted model, taken as the median of the measured trie kinds.
+  const trieSamples = engines.includes('trie') ? measureEngine('trie', 5, 20) : [];
+  const trieServiceUs = trieSamples.length ? median(trieSamples.map((s) => s.us)) : 0;
+  let transportUs = threadHopUs;
+  let client: { perRequestUs: number; threads: number } | undefined;
+  let transportHow = 'thread ping-pong through Atomics (the rings\' doorbell)';
+  if (engines.includes('trie')) {
+    const m = await measurePipeline(options.quick ? 2 : 5, trieServiceUs);
+    transportUs = m.latencyUs;
+    client = { perRequestUs: Number(m.clientUs.toPrecision(4)), threads: m.threads };
+    transportHow = `real-time driver on trie short-txn: ${m.threads} client thread(s) serve ${m.requestsPerS.toFixed(0)} requests/s with ${8 * m.threads} guests `
+      + `-> ${m.clientUs.toFixed(1)} us client CPU per request; 1 guest: median round trip ${m.rttUs.toFixed(1)} us = service ${trieServiceUs.toFixed(1)} + client + 2 x transport; bare thread hop ${threadHopUs.toFixed(1)} us`;
+  }
+  progress(`transport ${transportUs.toFixed(1)} us one way`);
   const cpus = os.cpus();
   return parseProfile({
     profileVersion: PROFILE_VERSION,
@@ -278,8 +321,12 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
       notes: `load average at calibration ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     },
     createdAt: new Date().toISOString(),
-    sources: [{ id: 'calibrate', citation: 'xstorm calibrate (runner/cost/calibrate.ts)', fact: 'measured on this machine; see machine and engines.*.notes (measured vs model per request kind)' }],
+    sources: [
+      { id: 'calibrate', citation: 'xstorm calibrate (runner/cost/calibrate.ts)', fact: 'measured on this machine; see machine and engines.*.notes (measured vs model per request kind)' },
+      { id: 'transport', citation: 'xstorm calibrate (runner/cost/calibrate.ts)', fact: transportHow },
+    ],
     transport: { latencyUs: Number(transportUs.toPrecision(4)), perByteUs: 0 },
+    ...(client ? { client } : {}),
     daemon: { perByteUs: 0 },
     engines: costs,
   }, 'calibration');

@@ -14,6 +14,9 @@ export class CostModel {
   readonly daemonPerByteUs: number;
   readonly transportLatencyUs: number;
   readonly transportPerByteUs: number;
+  /** Client-thread CPU per request (0: clients have their own CPUs) and the number of such threads. */
+  readonly clientPerRequestUs: number;
+  readonly clientThreads: number;
   readonly #names: string[];
   readonly #prices: number[];
 
@@ -25,6 +28,8 @@ export class CostModel {
     this.daemonPerByteUs = profile.daemon.perByteUs;
     this.transportLatencyUs = profile.transport.latencyUs;
     this.transportPerByteUs = profile.transport.perByteUs;
+    this.clientPerRequestUs = profile.client?.perRequestUs ?? 0;
+    this.clientThreads = profile.client?.threads ?? 1;
     const priced = Object.entries(costs.counters).filter(([, price]) => price > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#names = priced.map(([name]) => name);
     this.#prices = priced.map(([, price]) => price);

@@ -56,6 +56,14 @@ export const CostProfileSchema = z
     sources: z.array(SourceSchema),
     /** One-way transport between a client and the daemon (not daemon CPU): latency and per byte (µs). */
     transport: z.strictObject({ latencyUs: Micros, perByteUs: Micros }),
+    /**
+     * CPU of the threads that host the clients, when they are a shared
+     * resource (the real-time driver hosts many guests per worker thread):
+     * each request costs `perRequestUs` on thread (actor index mod
+     * `threads`) before it leaves. Absent: every client has its own CPU (real
+     * guests are separate VMs), as in xen-2009.
+     */
+    client: z.strictObject({ perRequestUs: Micros, threads: z.number().int().positive() }).optional(),
     /** Daemon CPU per byte of request and reply (copying through the socket/ring), µs. */
     daemon: z.strictObject({ perByteUs: Micros }),
     /** Costs per engine kind; a run on an engine missing here is refused. */

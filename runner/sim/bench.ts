@@ -52,7 +52,7 @@ export const BENCH_DEFAULTS = {
   ci: {
     seed: 1,
     p71: { clients: 32, transactions: 500, durationS: 4 },
-    p73: { guests: 60, params: { buildMs: 2000, timeScale: 0.25 } as Record<string, number | boolean | string> },
+    p73: { guests: 60, params: { buildMs: 2000, timeScale: 0.25, capS: 600 } as Record<string, number | boolean | string> },
   },
 } as const;
 

@@ -26,12 +26,15 @@ class SimLink implements ClientTransport {
   /** Sizes of frames received by the daemon and not yet served (bytes in of the next request). */
   readonly inSizes: number[] = [];
   inHead = 0;
+  /** Index of the client thread this link's requests are prepared on (see CostProfile.client). */
+  readonly clientThread: number;
   #dataListeners: ((chunk: Uint8Array) => void)[] = [];
   #closeListeners: ((error?: Error) => void)[] = [];
   #closed = false;
 
-  constructor(server: SimServer, daemon: Daemon, domid: number, collect: (link: SimLink, frame: Uint8Array) => void) {
+  constructor(server: SimServer, daemon: Daemon, domid: number, clientThread: number, collect: (link: SimLink, frame: Uint8Array) => void) {
     this.#server = server;
+    this.clientThread = clientThread;
     this.conn = daemon.connect(domid, (frame) => collect(this, frame), {
       onClose: (reason) => this.#end(new Error(`daemon closed the connection: ${reason}`)),
     });
@@ -95,16 +98,23 @@ export class SimServer {
   };
   readonly #finish = (): void => this.#complete();
 
+  /** Simulated time (ms) until which each client thread is busy. */
+  readonly #clientBusyUntil: number[];
+  readonly #clientUs: number;
+  #linkCount = 0;
+
   constructor(clock: SimClock, daemon: Daemon, model: CostModel) {
     this.#clock = clock;
     this.#daemon = daemon;
     this.#model = model;
+    this.#clientUs = model.clientPerRequestUs;
+    this.#clientBusyUntil = new Array<number>(model.clientThreads).fill(0);
     this.#counters = daemon.engine.counters();
   }
 
   /** Opens a simulated connection for `domid` (the transport an XsClient runs on). */
   connect(domid: number): ClientTransport {
-    const link = new SimLink(this, this.#daemon, domid, this.#collect);
+    const link = new SimLink(this, this.#daemon, domid, this.#linkCount++ % this.#clientBusyUntil.length, this.#collect);
     this.#links.set(link.conn.id, link);
     return link;
   }
@@ -115,7 +125,16 @@ export class SimServer {
 
   /** @internal A client sent a frame: it reaches the daemon after the transport delay. */
   _toDaemon(link: SimLink, frame: Uint8Array): void {
-    this.#clock.schedule(this.#model.transportUs(frame.length) / 1000, () => {
+    let delayMs = this.#model.transportUs(frame.length) / 1000;
+    if (this.#clientUs > 0) {
+      // The request waits for its client thread, which then works clientUs on it.
+      const now = this.#clock.now();
+      const start = Math.max(now, this.#clientBusyUntil[link.clientThread]!);
+      const done = start + this.#clientUs / 1000;
+      this.#clientBusyUntil[link.clientThread] = done;
+      delayMs += done - now;
+    }
+    this.#clock.schedule(delayMs, () => {
       if (link.conn.closed) return;
       link.inSizes.push(frame.length);
       link.conn.receive(frame);

@@ -23,9 +23,20 @@ export function isErrno(error: unknown, ...codes: string[]): boolean {
 }
 
 /**
+ * Permissions of a directory the guest writes: owned by dom0, read and
+ * write for the guest. (libxl makes the guest the owner; but cxenstored
+ * 4.17 refuses to give a node to a domain that does not exist, which is
+ * every guest when a real daemon runs without Xen behind its socket, so
+ * xstorm grants access with an ACL entry instead. Same access either way.)
+ */
+export function guestWritable(domid: number): string[] {
+  return ['n0', `b${domid}`];
+}
+
+/**
  * Creates a running guest's home the way the toolstack leaves it: the home
  * owned by dom0 and readable by the guest, `data/`, `attr/`, `device/`,
- * `control/` owned by the guest (so it can write there), and its name.
+ * `control/` writable by the guest, and its name.
  */
 export async function createGuestHome(client: XsApi, domid: number): Promise<void> {
   const home = domainHome(domid);
@@ -34,7 +45,7 @@ export async function createGuestHome(client: XsApi, domid: number): Promise<voi
   await client.write(`${home}/name`, `guest-${domid}`);
   for (const sub of ['data', 'attr', 'device', 'control']) {
     await client.mkdir(`${home}/${sub}`);
-    await client.setPerms(`${home}/${sub}`, [`n${domid}`]);
+    await client.setPerms(`${home}/${sub}`, guestWritable(domid));
   }
 }
 

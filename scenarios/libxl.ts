@@ -11,7 +11,7 @@
  * EAGAIN) is what matters for conflicts and cost.
  */
 import type { XsApi, XsTransactionOps } from '../protocol/types.ts';
-import { domainHome, isErrno } from './common.ts';
+import { domainHome, guestWritable, isErrno } from './common.ts';
 
 /** Path the toolstack writes last ("unpause"): the guest starts running when it appears. */
 export function startedMarker(domid: number): string {
@@ -62,7 +62,7 @@ export async function domainMake(tx: XsTransactionOps, domid: number, name: stri
   await tx.setPerms(libxl, ['n0']);
   for (const sub of GUEST_DIRS) {
     await tx.mkdir(`${home}/${sub}`);
-    await tx.setPerms(`${home}/${sub}`, [`n${domid}`]);
+    await tx.setPerms(`${home}/${sub}`, guestWritable(domid));
   }
   await tx.write(`${home}/vm`, vm);
   await tx.write(`${home}/name`, name);
@@ -113,7 +113,7 @@ async function deviceAdd(tx: XsTransactionOps, domid: number, spec: DeviceSpec):
   const fe = frontendPath(domid, spec.kind, spec.devid);
   const be = backendPath(domid, spec.kind, spec.devid);
   await tx.mkdir(fe);
-  await tx.setPerms(fe, [`n${domid}`, 'r0']);
+  await tx.setPerms(fe, guestWritable(domid));
   await tx.mkdir(be);
   await tx.setPerms(be, ['n0', `r${domid}`]);
   await tx.write(`${be}/frontend`, fe);

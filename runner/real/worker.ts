@@ -48,7 +48,16 @@ process.on('unhandledRejection', (reason) => {
 async function transportFor(actorId: string): Promise<ClientTransport> {
   const spec = init.connections[actorId];
   if (!spec) throw new Error(`no connection for actor ${actorId}`);
-  return spec.kind === 'ring' ? new RingClientTransport(spec.endpoint) : connectUnixSocket(spec.path);
+  if (spec.kind === 'ring') return new RingClientTransport(spec.endpoint);
+  // A real daemon accepts slowly (small listen backlog): a burst of connects meets EAGAIN; retry with backoff.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectUnixSocket(spec.path);
+    } catch (error) {
+      if (attempt >= 100 || !/EAGAIN/.test((error as Error).message)) throw error;
+      await sleep(Math.min(200, 5 * (attempt + 1)));
+    }
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

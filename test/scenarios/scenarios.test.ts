@@ -79,7 +79,7 @@ test('paper-7.3 with 3 guests: libxl-like starts one after another, then each gu
   // The first start is uncontended: domain_make (32 ops), build_post (11), console (27), disk (30), vif (24).
   const txs = transactionsOf(log, 'toolstack');
   assert.deepEqual(txs.slice(0, 5).map((t) => t.length), [32, 11, 27, 30, 24]);
-  assert.ok(txs[0]!.some((r) => r.type === 'SET_PERMS' && r.payload === '/local/domain/1/device|n1|'));
+  assert.ok(txs[0]!.some((r) => r.type === 'SET_PERMS' && r.payload === '/local/domain/1/device|n0|b1|'));
   assert.ok(txs.length >= 15);
   assert.equal(toolstack.filter((r) => r.type === 'WRITE' && r.payload.startsWith('/local/domain/') && r.payload.includes('/control/xstorm-started')).length, 3);
   // The run ends when the toolstack has started the last guest: the first two have had time to loop.

@@ -90,6 +90,10 @@ export class TrieEngine implements Engine {
   #seq = 1;
   #maxNodes: number;
   #closed = false;
+  /** Scratch of {@link TrieEngine.#chain}: path components, nodes along the path, component count. */
+  #cs: string[] = [];
+  #cn: TNode[] = [];
+  #nseg = 0;
 
   // Counters as plain fields: cheaper than a Record on the hot path.
   #reads = 0; #writes = 0; #directories = 0; #rms = 0; #mkdirs = 0;
@@ -167,22 +171,23 @@ export class TrieEngine implements Engine {
     this.#rms++;
     if (path === '/') throw new XsError('EINVAL', 'cannot remove /');
     const root = tx === null ? this.#root : tx.root;
-    const chain = this.#chain(root, path);
-    const depth = chain.length - 1; // components that exist
-    const segs = chain.segs;
-    if (depth < segs.length) {
+    const depth = this.#chain(root, path); // components that exist
+    const segs = this.#cs;
+    const nodes = this.#cn;
+    const nseg = this.#nseg;
+    if (depth < nseg) {
       // Missing: fine when the parent exists (both daemons ack), else ENOENT.
-      if (depth === segs.length - 1) return;
+      if (depth === nseg - 1) return;
       throw new XsError('ENOENT', path);
     }
-    const node = chain.nodes[depth]!;
+    const node = nodes[depth]!;
     if (domid !== 0) checkAccess(node.perms, domid, 'write', path);
     // Quota: every removed node gives its owner one entry back.
     const delta = new Map<number, number>();
     this.#countOwners(node, delta, -1);
-    const parent = chain.nodes[depth - 1]!;
+    const parent = nodes[depth - 1]!;
     const detached = this.#alloc(parent.name, parent.value, parent.perms, kidsRemove(parent.kids, segs[depth - 1]!), parent.seq);
-    const newRoot = this.#copyUp(chain.nodes, depth - 1, detached);
+    const newRoot = this.#copyUp(nodes, depth - 1, detached);
     this.#applyQuota(tx, delta);
     if (tx === null) {
       this.#root = newRoot;
@@ -199,10 +204,10 @@ export class TrieEngine implements Engine {
     validatePerms(perms);
     this.#setPerms++;
     const root = tx === null ? this.#root : tx.root;
-    const chain = this.#chain(root, path);
-    const depth = chain.length - 1;
-    if (depth < chain.segs.length) throw new XsError('ENOENT', path);
-    const node = chain.nodes[depth]!;
+    const depth = this.#chain(root, path);
+    const nodes = this.#cn;
+    if (depth < this.#nseg) throw new XsError('ENOENT', path);
+    const node = nodes[depth]!;
     const oldOwner = permsOwner(node.perms);
     const newOwner = permsOwner(perms);
     if (domid !== 0) {
@@ -219,7 +224,7 @@ export class TrieEngine implements Engine {
     }
     const stored = Object.freeze(perms.slice());
     const child = this.#alloc(node.name, node.value, stored, node.kids, node.seq);
-    const newRoot = depth === 0 ? child : this.#copyUp(chain.nodes, depth, child);
+    const newRoot = depth === 0 ? child : this.#copyUp(nodes, depth, child);
     if (delta !== null) this.#applyQuota(tx, delta);
     if (tx === null) {
       this.#root = newRoot;
@@ -326,20 +331,41 @@ export class TrieEngine implements Engine {
     }
   }
 
-  /** Existing nodes along `path`: nodes[0] = root, nodes[i] = node of segs[0..i-1]. */
-  #chain(root: TNode, path: string): { nodes: TNode[]; segs: string[]; length: number } {
-    const segs = path.length === 1 ? [] : path.slice(1).split('/');
-    const nodes: TNode[] = [root];
+  /**
+   * Walks `path`: fills the scratch arrays (`#cs[0..#nseg-1]` = components,
+   * `#cn[i]` = existing node of the first i components, `#cn[0]` = root) and
+   * returns how many components exist. Scratch space is reused by the next
+   * call (the engine is synchronous): a write allocates only its new nodes.
+   */
+  #chain(root: TNode, path: string): number {
+    const segs = this.#cs;
+    const nodes = this.#cn;
+    let nseg = 0;
+    if (path.length > 1) {
+      let start = 1;
+      for (;;) {
+        const end = path.indexOf('/', start);
+        if (end < 0) {
+          segs[nseg++] = path.slice(start);
+          break;
+        }
+        segs[nseg++] = path.slice(start, end);
+        start = end + 1;
+      }
+    }
+    this.#nseg = nseg;
+    nodes[0] = root;
     this.#visited++;
     let n = root;
-    for (let i = 0; i < segs.length; i++) {
-      const c = kidsGet(n.kids, segs[i]!);
+    let depth = 0;
+    while (depth < nseg) {
+      const c = kidsGet(n.kids, segs[depth]!);
       this.#visited++;
       if (c === undefined) break;
-      nodes.push(c);
+      nodes[++depth] = c;
       n = c;
     }
-    return { nodes, segs, length: nodes.length };
+    return depth;
   }
 
   /** Rebuilds the ancestors of `child` (which sits at depth `depth`) up to a new root. */
@@ -355,14 +381,14 @@ export class TrieEngine implements Engine {
   /** write (isMkdir=false) and mkdir (true): set or create a node and its missing parents. */
   #set(domid: number, tx: Tx | null, path: string, value: string, isMkdir: boolean): void {
     const root = tx === null ? this.#root : tx.root;
-    const chain = this.#chain(root, path);
-    const depth = chain.length - 1;
-    const segs = chain.segs;
-    const nodes = chain.nodes;
+    const depth = this.#chain(root, path);
+    const segs = this.#cs;
+    const nodes = this.#cn;
+    const nseg = this.#nseg;
     let low: string;
     let delta: Map<number, number> | null = null;
     let bottom: TNode;
-    if (depth === segs.length) {
+    if (depth === nseg) {
       const node = nodes[depth]!;
       if (domid !== 0) checkAccess(node.perms, domid, 'write', path);
       if (isMkdir) return; // existing node: a no-op, not recorded (2009 raises Already_exist before recording)
@@ -376,7 +402,7 @@ export class TrieEngine implements Engine {
       if (domid !== 0) checkAccess(parent.perms, domid, 'write', joinPath(segs, depth));
       const perms = inheritPerms(parent.perms, domid);
       const owner = permsOwner(perms);
-      const created = segs.length - depth;
+      const created = nseg - depth;
       if (owner !== 0 && this.#ownerCount(tx, owner) + created > this.#maxNodes) {
         throw new XsError('EQUOTA', `dom${owner} would own more than ${this.#maxNodes} nodes`);
       }
@@ -384,8 +410,8 @@ export class TrieEngine implements Engine {
       // Build the new chain bottom-up; all new nodes share the inherited perms.
       const seq0 = this.#seq;
       this.#seq += created;
-      bottom = this.#alloc(segs[segs.length - 1]!, value, perms, NO_KIDS, seq0 + created - 1);
-      for (let i = segs.length - 2; i >= depth; i--) {
+      bottom = this.#alloc(segs[nseg - 1]!, value, perms, NO_KIDS, seq0 + created - 1);
+      for (let i = nseg - 2; i >= depth; i--) {
         bottom = this.#alloc(segs[i]!, '', perms, kidsSet(NO_KIDS, bottom), seq0 + (i - depth));
       }
       // 2009 low-path: write of a new node records its parent; mkdir records
@@ -393,7 +419,7 @@ export class TrieEngine implements Engine {
       // except a write whose parent exists, which records the parent.
       low = created === 1 && !isMkdir ? parentOf(path) : joinPath(segs, depth + 1);
     }
-    const top = depth === segs.length ? depth : depth + 1; // depth at which `bottom` sits
+    const top = depth === nseg ? depth : depth + 1; // depth at which `bottom` sits
     const newRoot = top === 0 ? bottom : this.#copyUp(nodes, top, bottom);
     if (delta !== null) this.#applyQuota(tx, delta);
     if (tx === null) {
@@ -465,14 +491,14 @@ export class TrieEngine implements Engine {
       this.#root = node;
       return;
     }
-    const chain = this.#chain(this.#root, path);
-    const segs = chain.segs;
+    const depth = this.#chain(this.#root, path);
+    const nseg = this.#nseg;
     let n = node;
-    if (chain.length - 1 < segs.length) {
+    if (depth < nseg) {
       // New under the live parent: 2009's add_child makes it the newest child.
       n = this.#alloc(node.name, node.value, node.perms, node.kids, this.#seq++);
     }
-    this.#root = this.#copyUp(chain.nodes, segs.length, n);
+    this.#root = this.#copyUp(this.#cn, nseg, n);
   }
 }
 

@@ -13,6 +13,9 @@
  * the cap. With all 160 started it is a lower bound (160 is the size of the
  * experiment, not a ceiling).
  */
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { EngineKind } from '../../engines/index.ts';
 import type { Headline, RunResult } from '../../reports/schema.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
@@ -82,8 +85,63 @@ export function benchItems(ci: boolean, xen: CostProfile, calibrated: CostProfil
   return items;
 }
 
-/** Runs the items one after another; progress is (item index + fraction) / count. */
-export async function runBench(items: readonly BenchItem[], onProgress?: (fraction: number, note: string) => void): Promise<RunResult[]> {
+/**
+ * Runs the items on a pool of worker threads (default: one per core; each
+ * run is single-threaded and independent, so results do not depend on the
+ * pool size). Progress is the mean of the items' fractions.
+ */
+export async function runBench(items: readonly BenchItem[], onProgress?: (fraction: number, note: string) => void, threads = os.availableParallelism()): Promise<RunResult[]> {
+  const size = Math.max(1, Math.min(threads, items.length));
+  if (size === 1) return runBenchInline(items, onProgress);
+  const bootstrap = fileURLToPath(new URL('../worker-bootstrap.js', import.meta.url));
+  const module = new URL('./bench-worker.ts', import.meta.url).href;
+  const results: (RunResult | undefined)[] = new Array(items.length);
+  const fractions = new Array<number>(items.length).fill(0);
+  let next = 0;
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let done = 0;
+      const feed = (worker: Worker) => {
+        if (next >= items.length) {
+          worker.postMessage({ type: 'exit' });
+          return;
+        }
+        const index = next++;
+        worker.postMessage({ type: 'run', index, plan: items[index]!.plan, profile: items[index]!.profile });
+      };
+      for (let w = 0; w < size; w++) {
+        const worker = new Worker(bootstrap, { workerData: { __module: module } });
+        workers.push(worker);
+        worker.on('message', (msg: { type: string; index: number; fraction?: number; note?: string; result?: RunResult; message?: string }) => {
+          if (msg.type === 'progress') {
+            fractions[msg.index] = msg.fraction!;
+            onProgress?.(fractions.reduce((a, b) => a + b, 0) / items.length, `${items[msg.index]!.label}: ${msg.note}`);
+          } else if (msg.type === 'result') {
+            results[msg.index] = msg.result!;
+            fractions[msg.index] = 1;
+            if (++done === items.length) resolve();
+            else feed(worker);
+          } else if (msg.type === 'error') {
+            reject(new Error(`bench run "${items[msg.index]!.label}" failed in a worker:\n${msg.message}`));
+          }
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (code !== 0 && done < items.length) reject(new Error(`a bench worker exited with code ${code}`));
+        });
+        feed(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  onProgress?.(1, 'done');
+  return results as RunResult[];
+}
+
+/** Runs the items one after another in this thread; progress is (item index + fraction) / count. */
+export async function runBenchInline(items: readonly BenchItem[], onProgress?: (fraction: number, note: string) => void): Promise<RunResult[]> {
   const results: RunResult[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;

@@ -130,7 +130,6 @@ export class TrieEngine implements Engine {
     if (kidsEmpty(n.kids)) return [];
     const kids: TNode[] = [];
     kidsForEach(n.kids, (c) => { kids.push(c); });
-    this.#visited += kids.length; // 2009 maps over the child list: listing costs O(children)
     kids.sort((a, b) => a.seq - b.seq);
     const out: string[] = new Array(kids.length);
     for (let i = 0; i < kids.length; i++) out[i] = kids[i]!.name;

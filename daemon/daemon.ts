@@ -432,9 +432,10 @@ export class Daemon {
     return tx.engineTx;
   }
 
-  #exists(txId: number, path: string): boolean {
+  /** Whether `path` exists in the committed store (a dom0 read outside any transaction). */
+  #exists(path: string): boolean {
     try {
-      this.engine.read(0, txId, path);
+      this.engine.read(0, 0, path);
       return true;
     } catch (e) {
       if (isXsError(e, 'ENOENT')) return false;
@@ -479,7 +480,7 @@ export class Daemon {
         const path = storePath(domid, oneString(p));
         const tx = this.#txFor(c, msg.txId);
         // An existing node is left alone and fires no watch (both real daemons).
-        const existed = tx === 0 && this.#exists(0, path);
+        const existed = tx === 0 && this.#exists(path);
         engine.mkdir(domid, tx, path);
         if (tx === 0 && !existed) this.#changed(path, undefined);
         return okPayload;
@@ -488,18 +489,25 @@ export class Daemon {
         const path = storePath(domid, oneString(p));
         if (path === '/') throw new XsError('EINVAL', 'cannot remove the root');
         const tx = this.#txFor(c, msg.txId);
-        // Removing a missing node whose parent exists succeeds without any
-        // event (both real daemons); a missing parent is ENOENT.
-        if (!this.#exists(tx, path)) {
-          if (this.#exists(tx, path.slice(0, Math.max(1, path.lastIndexOf('/'))))) return okPayload;
-          throw new XsError('ENOENT', `${path} does not exist`);
-        }
-        engine.rm(domid, tx, path);
-        if (tx === 0) this.#changed(path, 'rm');
-        else {
+        if (tx !== 0) {
+          // Inside a transaction the engine alone decides (every engine acks
+          // a missing node whose parent exists): a probing read here would be
+          // recorded by the transaction and change its conflict outcome
+          // (low-paths in trie, replayed reads in trie-replay). Events come
+          // from the commit's changed paths, so a no-op removal fires none.
+          engine.rm(domid, tx, path);
           const state = c.txs.get(msg.txId)!;
           (state.removed ??= new Set()).add(path);
+          return okPayload;
         }
+        // Removing a missing node whose parent exists succeeds without any
+        // event (both real daemons); a missing parent is ENOENT.
+        if (!this.#exists(path)) {
+          if (this.#exists(path.slice(0, Math.max(1, path.lastIndexOf('/'))))) return okPayload;
+          throw new XsError('ENOENT', `${path} does not exist`);
+        }
+        engine.rm(domid, 0, path);
+        this.#changed(path, 'rm');
         return okPayload;
       }
       case T_SET_PERMS: {

@@ -394,10 +394,6 @@ if (skip) console.log(`# differential-real: skipped: ${skip}`);
  * oxenstored commits). Until the daemon calls engine.rm first, this
  * comparison is a known difference, not a failure of the engine.
  */
-const DAEMON_KNOWN_DIFFERENCE: Partial<Record<EngineKind, string>> = {
-  'trie-replay': 'xstorm serve reads inside transactions before RM (daemon.ts T_RM); oxenstored does not',
-};
-
 for (const [engine, daemon] of [['tdb-pernode', 'cxenstored'], ['trie-replay', 'oxenstored']] as const) {
   test(`${engine} answers seeded 2- and 3-connection interleavings exactly as the real ${daemon}`, {
     skip: skip ?? false, timeout: 180_000,
@@ -410,7 +406,7 @@ for (const [engine, daemon] of [['tdb-pernode', 'cxenstored'], ['trie-replay', '
     await t.test('the engine called directly', () => {
       assert.deepEqual(direct![1], []);
     });
-    await t.test('through xstorm serve and XsClient', { todo: DAEMON_KNOWN_DIFFERENCE[engine] ?? false }, () => {
+    await t.test('through xstorm serve and XsClient', () => {
       assert.deepEqual(served![1], []);
     });
   });

@@ -7,6 +7,8 @@
 import cliProgress from 'cli-progress';
 import type { ResultsFile, RunResult } from '../reports/schema.ts';
 import { computeHeadline } from '../reports/headline.ts';
+import { writeResultsDir } from '../reports/results-dir.ts';
+import { join } from 'node:path';
 import { defaultDuration, findScenario, SCENARIO_NAMES, ScenarioParamsError, validateParams } from '../scenarios/index.ts';
 import type { AnyScenario, ParamValue } from '../scenarios/types.ts';
 import { parseAssignments } from '../scenarios/params.ts';
@@ -103,10 +105,15 @@ export async function runPlans(driver: Driver, plans: readonly RunPlan[], option
   return results;
 }
 
-/** Assembles, validates and writes a results file; returns its path. */
+/**
+ * Assembles, validates and writes a results file; returns its path. With
+ * `artefacts` the whole results directory is written (CSV, charts,
+ * summary.md, table.tex, report.html beside results.json); without, only
+ * results.json (a sweep's cheap checkpoint after each run).
+ */
 export async function writeResults(
   kind: 'run' | 'sweep', label: string, runs: readonly RunResult[], config: Record<string, unknown>, out: string | undefined,
-  options: { headlineScenario?: string; shard?: { index: number; count: number } | null; id?: string } = {},
+  options: { headlineScenario?: string; shard?: { index: number; count: number } | null; id?: string; artefacts?: boolean } = {},
 ): Promise<string> {
   const headlineScenario = options.headlineScenario;
   const id = options.id ?? newResultsId(kind, label);
@@ -121,5 +128,8 @@ export async function writeResults(
     ...(kind === 'sweep' ? { headline: computeHeadline(runs, headlineScenario ? { scenario: headlineScenario } : {}) } : {}),
     ...(options.shard ? { shard: { index: options.shard.index, count: options.shard.count } } : {}),
   };
-  return writeResultsFile(resultsDirFor(id, out), file);
+  const dir = resultsDirFor(id, out);
+  if (!options.artefacts) return writeResultsFile(dir, file);
+  await writeResultsDir(dir, file);
+  return join(dir, 'results.json');
 }

@@ -95,7 +95,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     });
     const [result] = await runPlans(driver, [plan], { quiet: false });
     const config = { command: 'run', ...plan, driver: driver.name };
-    const path = await writeResults('run', `${plan.scenario}-${result!.engine}-g${plan.guests}`, [result!], config as Record<string, unknown>, args.out);
+    const path = await writeResults('run', `${plan.scenario}-${result!.engine}-g${plan.guests}`, [result!], config as Record<string, unknown>, args.out, { artefacts: true });
     if (args.json) process.stdout.write(`${JSON.stringify(runJson(result!, path))}\n`);
     else {
       process.stdout.write(`${runsTable([result!])}\n`);

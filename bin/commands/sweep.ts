@@ -111,7 +111,8 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     // The file is rewritten after every run, so a sweep that fails half-way keeps what it measured.
     const done: RunResult[] = [];
     let writing = Promise.resolve('');
-    const save = () => (writing = writing.then(() => writeResults('sweep', scenarioName, done, config, args.out, { headlineScenario: scenarioName, shard, id })));
+    const save = (artefacts = false) =>
+      (writing = writing.then(() => writeResults('sweep', scenarioName, done, config, args.out, { headlineScenario: scenarioName, shard, id, artefacts })));
     try {
       await runPlans(driver, plans.map((p) => p.cell), {
         quiet: false,
@@ -125,7 +126,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       throw error;
     }
     const withIndex = done;
-    const path = await save();
+    const path = await save(true);
     const { readResultsFile } = await import('../../reports/index.ts');
     const headline = (await readResultsFile(path)).headline;
     if (args.json) {

@@ -9,6 +9,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Engine, EngineKind } from '../../engines/index.ts';
 import { TRIE_COUNTERS } from '../../engines/trie/index.ts';
+import { NO_KIDS, TNode, kidsEmpty, kidsForEach, kidsGet, kidsRemove, kidsSet } from '../../engines/trie/node.ts';
+import type { Kids } from '../../engines/trie/node.ts';
+import { createRandom } from '../../runner/random.ts';
 import { ENGINES_UNDER_TEST, outcome, throwsXs, withEngine } from './engines-under-test.ts';
 
 const BAD_PATHS = ['', 'rel/path', '/a//b', '/a/', '/a b', '/a.b', '/a\u00e9', `/${'x'.repeat(3072)}`];
@@ -355,3 +358,38 @@ if (ENGINES_UNDER_TEST.includes('trie')) {
     assert.ok(end.nodesVisited! > 0 && end.nodesAllocated! > 0 && end.bytesAllocated! >= 4);
   }));
 }
+
+test('engine trie: the persistent child map (B+tree) agrees with a Map through splits and removals, old versions intact', () => {
+  const rnd = createRandom(99, 'kids');
+  let kids: Kids = NO_KIDS;
+  const model = new Map<string, TNode>();
+  const snapshots: Array<[Kids, Map<string, TNode>]> = [];
+  const check = (k: Kids, m: Map<string, TNode>) => {
+    const seen: string[] = [];
+    kidsForEach(k, (n) => seen.push(n.name));
+    assert.deepEqual(seen, [...m.keys()].sort(), 'contents in name order');
+    for (const [name, node] of m) assert.equal(kidsGet(k, name), node, name);
+    assert.equal(kidsEmpty(k), m.size === 0);
+  };
+  for (let step = 0; step < 6000; step++) {
+    const name = `n${Math.floor(rnd() * 2500)}`;
+    if (rnd() < 0.7) {
+      const node = new TNode(name, String(step), ['n0'], NO_KIDS, step);
+      kids = kidsSet(kids, node);
+      model.set(name, node);
+    } else {
+      const before = kids;
+      kids = kidsRemove(kids, name);
+      if (!model.delete(name)) assert.equal(kids, before, 'removing an absent name returns the same map');
+      assert.equal(kidsGet(kids, name), undefined);
+    }
+    if (step % 1000 === 999) {
+      check(kids, model);
+      snapshots.push([kids, new Map(model)]);
+    }
+  }
+  for (const [k, m] of snapshots) check(k, m); // structural sharing never mutated an older version
+  for (const name of [...model.keys()]) kids = kidsRemove(kids, name); // drain: collapses back to empty
+  check(kids, new Map());
+  assert.equal(kidsGet(kids, 'n1'), undefined);
+});

@@ -54,7 +54,11 @@ import {
 } from '../common/perms.ts';
 import type { Engine, EngineKind, EngineOptions } from '../types.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
+import { isValidAbsolutePath } from './validate.ts';
 import { NO_KIDS, TNode, kidsEmpty, kidsForEach, kidsGet, kidsRemove, kidsSet } from './node.ts';
+
+/** Largest value (a local copy: imported bindings cost a lookup on every write). */
+const MAX_VALUE = PAYLOAD_MAX;
 
 /** Counter names, fixed: the simulated driver's cost model reads them. */
 export const TRIE_COUNTERS = [
@@ -94,6 +98,8 @@ export class TrieEngine implements Engine {
   #cs: string[] = [];
   #cn: TNode[] = [];
   #nseg = 0;
+  /** Last path that passed validation. */
+  #lastValid = '/';
 
   // Counters as plain fields: cheaper than a Record on the hot path.
   #reads = 0; #writes = 0; #directories = 0; #rms = 0; #mkdirs = 0;
@@ -110,7 +116,7 @@ export class TrieEngine implements Engine {
 
   read(domid: number, txId: number, path: string): string {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
+    this.#valid(path);
     this.#reads++;
     const n = this.#get(tx === null ? this.#root : tx.root, path);
     if (n === undefined) throw new XsError('ENOENT', path);
@@ -121,7 +127,7 @@ export class TrieEngine implements Engine {
 
   directory(domid: number, txId: number, path: string): string[] {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
+    this.#valid(path);
     this.#directories++;
     const n = this.#get(tx === null ? this.#root : tx.root, path);
     if (n === undefined) throw new XsError('ENOENT', path);
@@ -138,7 +144,7 @@ export class TrieEngine implements Engine {
 
   getPerms(domid: number, txId: number, path: string): string[] {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
+    this.#valid(path);
     this.#getPerms++;
     const n = this.#get(tx === null ? this.#root : tx.root, path);
     if (n === undefined) throw new XsError('ENOENT', path);
@@ -151,22 +157,22 @@ export class TrieEngine implements Engine {
 
   write(domid: number, txId: number, path: string, value: string): void {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
-    if (value.length > PAYLOAD_MAX) throw new XsError('E2BIG', `value of ${value.length} bytes exceeds ${PAYLOAD_MAX}`);
+    this.#valid(path);
+    if (value.length > MAX_VALUE) throw new XsError('E2BIG', `value of ${value.length} bytes exceeds ${MAX_VALUE}`);
     this.#writes++;
     this.#set(domid, tx, path, value, false);
   }
 
   mkdir(domid: number, txId: number, path: string): void {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
+    this.#valid(path);
     this.#mkdirs++;
     this.#set(domid, tx, path, '', true);
   }
 
   rm(domid: number, txId: number, path: string): void {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
+    this.#valid(path);
     this.#rms++;
     if (path === '/') throw new XsError('EINVAL', 'cannot remove /');
     const root = tx === null ? this.#root : tx.root;
@@ -199,7 +205,7 @@ export class TrieEngine implements Engine {
 
   setPerms(domid: number, txId: number, path: string, perms: string[]): void {
     const tx = this.#tx(domid, txId);
-    validateAbsolutePath(path);
+    this.#valid(path);
     validatePerms(perms);
     this.#setPerms++;
     const root = tx === null ? this.#root : tx.root;
@@ -306,6 +312,13 @@ export class TrieEngine implements Engine {
     const tx = this.#txs.get(txId);
     if (tx === undefined || tx.domid !== domid) throw new XsError('ENOENT', `no transaction ${txId} for dom${domid}`);
     return tx;
+  }
+
+  /** Throws EINVAL unless `path` is valid; the last valid path is remembered (a read-modify-write names it twice). */
+  #valid(path: string): void {
+    if (path === this.#lastValid) return;
+    if (!isValidAbsolutePath(path)) validateAbsolutePath(path);
+    this.#lastValid = path;
   }
 
   #alloc(name: string, value: string, perms: readonly string[], kids: TNode['kids'], seq: number): TNode {

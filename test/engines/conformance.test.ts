@@ -12,6 +12,9 @@ import { TRIE_COUNTERS } from '../../engines/trie/index.ts';
 import { NO_KIDS, TNode, kidsEmpty, kidsForEach, kidsGet, kidsRemove, kidsSet } from '../../engines/trie/node.ts';
 import type { Kids } from '../../engines/trie/node.ts';
 import { createRandom } from '../../runner/random.ts';
+import { isValidAbsolutePath } from '../../engines/trie/validate.ts';
+import { validateAbsolutePath } from '../../engines/common/paths.ts';
+import fc from 'fast-check';
 import { ENGINES_UNDER_TEST, outcome, throwsXs, withEngine } from './engines-under-test.ts';
 
 const BAD_PATHS = ['', 'rel/path', '/a//b', '/a/', '/a b', '/a.b', '/a\u00e9', `/${'x'.repeat(3072)}`];
@@ -392,4 +395,15 @@ test('engine trie: the persistent child map (B+tree) agrees with a Map through s
   for (const name of [...model.keys()]) kids = kidsRemove(kids, name); // drain: collapses back to empty
   check(kids, new Map());
   assert.equal(kidsGet(kids, 'n1'), undefined);
+});
+
+test('engine trie: the fast path check accepts exactly what validateAbsolutePath accepts', () => {
+  const common = (p: string) => outcome(() => validateAbsolutePath(p)) === 'OK';
+  const chars = fc.constantFrom('/', '/', '/', 'a', 'Z', '0', '9', '-', '_', '@', '.', ' ', '\u00e9', '\u0000', '*');
+  fc.assert(fc.property(fc.string({ unit: chars, maxLength: 12 }), (p) => {
+    assert.equal(isValidAbsolutePath(p), common(p), JSON.stringify(p));
+  }), { seed: 4, numRuns: 3000 });
+  for (const p of ['/', '//', '/a', '/a/', `/${'x'.repeat(3071)}`, `/${'x'.repeat(3072)}`, `/${'x'.repeat(3070)}/`, '', 'a', '/a//b', '/@/_/-']) {
+    assert.equal(isValidAbsolutePath(p), common(p), JSON.stringify(p.slice(0, 8)));
+  }
 });

@@ -5,6 +5,13 @@ import { parseProfile, CostProfileError } from '../../runner/cost/index.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 import type { RunPlan } from '../../runner/types.ts';
 
+/*
+ * These figures are a regression detector: they move whenever the engines,
+ * daemon, codec or scenarios change what they do or send (bytes are priced).
+ * Check such a change is intended, then update them (`runSimulated` on the
+ * same plans prints them).
+ */
+
 /** A fixed test profile (the built-in ones may be re-fitted; these figures must not move with them). */
 const profile = parseProfile({
   profileVersion: 1, name: 'unit-sim', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
@@ -26,22 +33,22 @@ test('tiny paper-7.3 (3 guests, cap 12 s): exact figures for both engines', asyn
   assert.equal(tdb.driver, 'sim');
   assert.equal(tdb.profile, 'unit-sim');
   assert.deepEqual(tdb.guestStarts, [
-    { guest: 1, timeS: 0.036544603999999946 },
-    { guest: 2, timeS: 0.08218672599999992 },
-    { guest: 3, timeS: 0.13175699999999996 },
+    { guest: 1, timeS: 0.03656924799999994 },
+    { guest: 2, timeS: 0.08226483199999977 },
+    { guest: 3, timeS: 0.13191376799999982 },
   ]);
   assert.deepEqual([tdb.requests, tdb.commits, tdb.eagain, tdb.sustained], [601, 29, 9, true]);
-  assert.equal(tdb.daemon.cpuMs, 62.60620400000003);
-  assert.equal(tdb.engineCounters['bytesCopied'], 2316280);
+  assert.equal(tdb.daemon.cpuMs, 62.817194000000015);
+  assert.equal(tdb.engineCounters['bytesCopied'], 2326552);
 
   const trie = await runSimulated(tinyPaper73('trie'), profile);
   assert.deepEqual(trie.guestStarts, [
-    { guest: 1, timeS: 0.03332362399999995 },
-    { guest: 2, timeS: 0.07257218599999994 },
-    { guest: 3, timeS: 0.11194328999999993 },
+    { guest: 1, timeS: 0.033323947999999944 },
+    { guest: 2, timeS: 0.07257256399999995 },
+    { guest: 3, timeS: 0.11194372199999994 },
   ]);
   assert.deepEqual([trie.requests, trie.commits, trie.eagain, trie.sustained], [637, 33, 4, true]);
-  assert.equal(trie.daemon.cpuMs, 34.38721000000004);
+  assert.equal(trie.daemon.cpuMs, 34.387480000000046);
   assert.equal(trie.engineCounters['coalescedCommits'], 6);
 });
 

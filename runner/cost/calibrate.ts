@@ -257,7 +257,10 @@ async function measurePipeline(seconds: number, trieServiceUs: number): Promise<
   // With many guests per worker thread the threads hosting the clients
   // saturate: their CPU per request is threads / throughput (the trie's
   // service is a few µs, so the daemon thread is not what limits).
-  const many = await run(8 * threads);
+  // Best of two: a neighbour's burst of CPU use should not set the price.
+  const first = await run(8 * threads);
+  const second = await run(8 * threads);
+  const many = first.throughput >= second.throughput ? first : second;
   const rttUs = one.requestLatency.p50 * 1000;
   const clientUs = Math.max(0, (threads * 1e6) / Math.max(1, many.throughput) - trieServiceUs);
   const latencyUs = Math.max(0, (rttUs - trieServiceUs - clientUs) / 2);

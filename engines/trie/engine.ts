@@ -98,6 +98,15 @@ export class TrieEngine implements Engine {
   #cs: string[] = [];
   #cn: TNode[] = [];
   #nseg = 0;
+  /**
+   * Lookup memo for the live root: path → node. Nodes are immutable, so an
+   * entry is valid exactly as long as the root it was found in is the live
+   * root; any other root (a write happened) starts a fresh memo. It saves
+   * the pointer chasing of a walk (cache misses dominate in a large store),
+   * not the algorithm: counters still count the walk.
+   */
+  #memo = new Map<string, TNode>();
+  #memoRoot: TNode | null = null;
   /** Last path that passed validation. */
   #lastValid = '/';
 
@@ -329,6 +338,13 @@ export class TrieEngine implements Engine {
 
   /** Node at a validated absolute path, or undefined. */
   #get(root: TNode, path: string): TNode | undefined {
+    if (root === this.#memoRoot) {
+      const hit = this.#memo.get(path);
+      if (hit !== undefined) {
+        this.#visited += walkLength(path); // count the walk the memo stands for
+        return hit;
+      }
+    }
     this.#visited++;
     if (path.length === 1) return root;
     let n: TNode | undefined = root;
@@ -338,9 +354,18 @@ export class TrieEngine implements Engine {
       const name = end < 0 ? path.slice(start) : path.slice(start, end);
       n = kidsGet(n.kids, name);
       this.#visited++;
-      if (n === undefined || end < 0) return n;
+      if (n === undefined) return n;
+      if (end < 0) break;
       start = end + 1;
     }
+    if (root === this.#root) {
+      if (root !== this.#memoRoot || this.#memo.size >= MEMO_MAX) {
+        this.#memo = new Map();
+        this.#memoRoot = root;
+      }
+      this.#memo.set(path, n);
+    }
+    return n;
   }
 
   /**
@@ -512,6 +537,17 @@ export class TrieEngine implements Engine {
     }
     this.#root = this.#copyUp(this.#cn, nseg, n);
   }
+}
+
+/** Largest lookup memo before it starts over. */
+const MEMO_MAX = 1 << 16;
+
+/** Nodes a walk to an existing `path` visits: the root plus one per component. */
+function walkLength(path: string): number {
+  if (path.length === 1) return 1;
+  let n = 2;
+  for (let i = 1; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
+  return n;
 }
 
 function joinPath(segs: readonly string[], n: number): string {

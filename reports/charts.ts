@@ -13,6 +13,8 @@ export interface ChartSeries {
   readonly engine: string;
   /** Index of the results file the series comes from (line dash). */
   readonly sourceIndex: number;
+  /** Style variant within its source (e.g. the second cost profile): shifts the line dash. */
+  readonly variant?: number;
   readonly points: ReadonlyArray<{ readonly x: number; readonly y: number }>;
 }
 
@@ -80,18 +82,29 @@ interface Tagged {
  * appearance. Parameters are compared within a source so that two files
  * with different parameter sets do not split each other's lines.
  */
-function groupSeries(tagged: readonly Tagged[], multiSource: boolean, exclude: readonly string[] = []): Array<{ label: string; engine: string; sourceIndex: number; runs: RunResult[] }> {
+function groupSeries(tagged: readonly Tagged[], multiSource: boolean, exclude: readonly string[] = []): Array<{ label: string; engine: string; sourceIndex: number; variant: number; runs: RunResult[] }> {
   const splitBySource = new Map<number, string[]>();
+  // A source that ran the same engine under several cost profiles (bench:
+  // xen-2009 and this machine's) gets one series per profile too.
+  const profilesBySource = new Map<number, Array<string | null>>();
   for (const sourceIndex of new Set(tagged.map((t) => t.sourceIndex))) {
-    splitBySource.set(sourceIndex, varyingParams(tagged.filter((t) => t.sourceIndex === sourceIndex).map((t) => t.run), exclude));
+    const runs = tagged.filter((t) => t.sourceIndex === sourceIndex).map((t) => t.run);
+    splitBySource.set(sourceIndex, varyingParams(runs, exclude));
+    const profiles = [...new Set(runs.map((run) => run.profile))];
+    if (profiles.length > 1) profilesBySource.set(sourceIndex, profiles);
   }
-  const groups = new Map<string, { label: string; engine: string; sourceIndex: number; runs: RunResult[] }>();
+  const groups = new Map<string, { label: string; engine: string; sourceIndex: number; variant: number; runs: RunResult[] }>();
   for (const { sourceIndex, source, run } of tagged) {
     const split = splitBySource.get(sourceIndex)!;
-    const parts = [...(multiSource ? [source] : []), run.engine, ...split.map((name) => `${name}=${run.params[name]}`)];
+    const parts = [
+      ...(multiSource ? [source] : []), run.engine,
+      ...(profilesBySource.has(sourceIndex) && run.profile !== null ? [`(${run.profile})`] : []),
+      ...split.map((name) => `${name}=${run.params[name]}`),
+    ];
     const label = parts.join(' ');
     let group = groups.get(label);
-    if (!group) groups.set(label, (group = { label, engine: run.engine, sourceIndex, runs: [] }));
+    const variant = Math.max(0, profilesBySource.get(sourceIndex)?.indexOf(run.profile) ?? 0);
+    if (!group) groups.set(label, (group = { label, engine: run.engine, sourceIndex, variant, runs: [] }));
     group.runs.push(run);
   }
   return [...groups.values()];
@@ -158,7 +171,7 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
           xLabel: 'Guests (concurrent domains)',
           yLabel: metric.yLabel,
           xLog: false,
-          series: groups.map((g) => ({ label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, points: meanByX(g.runs, (run) => run.guests, (run) => metric.read(run, runs)) })),
+          series: groups.map((g) => ({ label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant, points: meanByX(g.runs, (run) => run.guests, (run) => metric.read(run, runs)) })),
         });
       }
     }
@@ -202,7 +215,7 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
           // One start curve per series: the run that tried the most guests (first repetition).
           const run = [...g.runs].sort((a, b) => b.guests - a.guests || a.rep - b.rep)[0]!;
           const points = run.guestStarts!.map((s) => ({ x: s.guest, y: Math.round((minutes ? s.timeS / 60 : s.timeS) * 1e4) / 1e4 }));
-          return { label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, points };
+          return { label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant, points };
         }),
       });
     }
@@ -221,7 +234,7 @@ export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
         xLog: Math.max(...sizes) / Math.max(1, Math.min(...sizes)) >= 100,
         yLog: costs.length > 0 && Math.max(...costs) / Math.min(...costs) >= 100,
         series: groups.map((g) => ({
-          label: g.label, engine: g.engine, sourceIndex: g.sourceIndex,
+          label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant,
           points: meanByX(g.runs, storeNodes, (run) => (perOp ? run.extra!.costPerOpUs : run.latency.mean)),
         })),
       });
@@ -313,8 +326,8 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
           borderColor: colour(series.engine),
           backgroundColor: colour(series.engine),
           borderWidth: 2.5 * s,
-          borderDash: DASHES[series.sourceIndex % DASHES.length]!.map((d) => d * s),
-          pointStyle: POINT_STYLES[series.sourceIndex % POINT_STYLES.length],
+          borderDash: DASHES[(series.sourceIndex + (series.variant ?? 0)) % DASHES.length]!.map((d) => d * s),
+          pointStyle: POINT_STYLES[(series.sourceIndex + (series.variant ?? 0)) % POINT_STYLES.length],
           pointRadius: dense ? 0 : 3.5 * s,
           pointHoverRadius: 5 * s,
           tension: 0,

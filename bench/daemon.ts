@@ -11,7 +11,7 @@
  *
  * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs]
  */
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './args.ts';
 import { startDaemonThread } from '../daemon/index.ts';
 import { ENGINE_KINDS, isEngineKind } from '../engines/index.ts';
 import type { EngineKind } from '../engines/index.ts';
@@ -20,17 +20,17 @@ import { encodeFrame, encodeStrings } from '../protocol/codec.ts';
 import { RingClientTransport } from '../protocol/ring.ts';
 import { HEADER_SIZE, XsType } from '../protocol/wire.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    engine: { type: 'string', default: 'trie' },
-    conns: { type: 'string', default: '8' },
-    depth: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '3' },
-    client: { type: 'string', default: 'raw' },
-    all: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+const args = parseBenchArgs(
+  {
+      engine: { type: 'string', default: 'trie' },
+      conns: { type: 'string', default: '8' },
+      depth: { type: 'string', default: '16' },
+      seconds: { type: 'string', default: '3' },
+      client: { type: 'string', default: 'raw' },
+      all: { type: 'boolean', default: false },
+    },
+  'Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --all]',
+);
 
 const CONNS = Number(args.conns);
 const DEPTH = Number(args.depth);

@@ -16,22 +16,22 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './args.ts';
 import { connectUnixSocket } from '../protocol/socket.ts';
 import { REALXS_TOOLS, REALXS_XSLOAD, realxsSkipReason } from '../test/helpers/realxs.ts';
 import { fileURLToPath } from 'node:url';
 
-const { values: args } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '3' },
-    conns: { type: 'string', default: '1,8,32,64' },
-    modes: { type: 'string', default: 'own,shared' },
-    engines: { type: 'string', default: 'trie' },
-    daemons: { type: 'string', default: 'oxenstored,cxenstored' },
-    pin: { type: 'string', default: 'split' },
-  },
-  strict: true,
-});
+const args = parseBenchArgs(
+  {
+      seconds: { type: 'string', default: '3' },
+      conns: { type: 'string', default: '1,8,32,64' },
+      modes: { type: 'string', default: 'own,shared' },
+      engines: { type: 'string', default: 'trie' },
+      daemons: { type: 'string', default: 'oxenstored,cxenstored' },
+      pin: { type: 'string', default: 'split' },
+    },
+  'Usage: npm run bench:xsload [-- --seconds 3 --conns 1,8,32,64 --modes own,shared --engines trie --daemons oxenstored,cxenstored --pin split|none]',
+);
 
 const SECONDS = Number(args.seconds);
 const CONNS = args.conns.split(',').map(Number);

@@ -11,7 +11,7 @@
  *
  * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs]
  */
-import { parseBenchArgs } from './args.ts';
+import { parseBenchArgs, positiveNumber } from './args.ts';
 import { startDaemonThread } from '../daemon/index.ts';
 import { ENGINE_KINDS, isEngineKind } from '../engines/index.ts';
 import type { EngineKind } from '../engines/index.ts';
@@ -32,9 +32,9 @@ const args = parseBenchArgs(
   'Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --all]',
 );
 
-const CONNS = Number(args.conns);
-const DEPTH = Number(args.depth);
-const SECONDS = Number(args.seconds);
+const CONNS = positiveNumber('conns', args.conns);
+const DEPTH = positiveNumber('depth', args.depth);
+const SECONDS = positiveNumber('seconds', args.seconds);
 const KEYS = 100;
 
 async function runOne(engine: EngineKind, mode: string): Promise<void> {

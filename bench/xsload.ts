@@ -16,7 +16,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBenchArgs } from './args.ts';
+import { parseBenchArgs, positiveNumber } from './args.ts';
 import { connectUnixSocket } from '../protocol/socket.ts';
 import { REALXS_TOOLS, REALXS_XSLOAD, realxsSkipReason } from '../test/helpers/realxs.ts';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,7 @@ const args = parseBenchArgs(
   'Usage: npm run bench:xsload [-- --seconds 3 --conns 1,8,32,64 --modes own,shared --engines trie --daemons oxenstored,cxenstored --pin split|none]',
 );
 
-const SECONDS = Number(args.seconds);
+const SECONDS = positiveNumber('seconds', args.seconds);
 const CONNS = args.conns.split(',').map(Number);
 const MODES = args.modes.split(',');
 const ENGINES = args.engines.split(',').filter(Boolean);

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { ActorContext, Scenario } from './types.ts';
-import { countField, createGuestHome, domainHome, evaluateLatencySlo, guestDomid, msField } from './common.ts';
+import { countField, createGuestHome, domainHome, evaluateLatencySlo, guestDomid, LATENCY_SLO, loopingGuests, msField } from './common.ts';
 
 const Params = z.strictObject({
   /** Nodes to add before the run. */
@@ -29,7 +29,7 @@ export const bigStore: Scenario<BigStoreParams> = {
   params: Params,
   defaultGuests: 4,
   defaultDurationS: 10,
-  slo: 'no actor class livelocked, no guest starved, p99 logical-transaction latency ≤ p99Ms (default 100 ms)',
+  slo: LATENCY_SLO,
   endWhenDone: [],
   extra(params) {
     return { storeNodes: params.storeNodes };
@@ -45,13 +45,7 @@ export const bigStore: Scenario<BigStoreParams> = {
     }
   },
   actors(_params, guests) {
-    return Array.from({ length: guests }, (_, index) => ({
-      id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
-      async program(ctx) {
-        while (!ctx.stopping()) await bigStoreIteration(ctx);
-      },
-      iteration: bigStoreIteration,
-    }));
+    return loopingGuests(guests, bigStoreIteration);
   },
   evaluate(input, params) {
     return evaluateLatencySlo(input, params.p99Ms);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { XsApi } from '../protocol/types.ts';
-import type { ActorContext, SloInput } from './types.ts';
+import type { ActorContext, ActorSpec, SloInput } from './types.ts';
 
 /** Home of a domain: `/local/domain/<domid>`. */
 export function domainHome(domid: number): string {
@@ -98,6 +98,28 @@ export const fractionField = (defaultValue: number) => z.number().min(0).max(1).
 
 /** Zod field for a positive integer. */
 export const countField = (defaultValue: number) => z.number().int().positive().default(defaultValue);
+
+/** Statement of {@link evaluateLatencySlo}, for scenarios that use it. */
+export const LATENCY_SLO = 'no actor class livelocked, no guest starved, p99 logical-transaction latency ≤ p99Ms (default 100 ms)';
+
+/**
+ * `guests` guest actors (`guest-<i>`, domid from {@link guestDomid}) that
+ * each loop `iteration` until the run ends; `iteration` is also exposed for
+ * the open model, which calls it once per arrival.
+ */
+export function loopingGuests<P>(guests: number, iteration: (ctx: ActorContext<P>) => Promise<void>): ActorSpec<P>[] {
+  return Array.from({ length: guests }, (_, index) => ({
+    id: `guest-${index}`,
+    actorClass: 'guest',
+    domid: guestDomid(index),
+    index,
+    isGuest: true,
+    async program(ctx: ActorContext<P>) {
+      while (!ctx.stopping()) await iteration(ctx);
+    },
+    iteration,
+  }));
+}
 
 /** The common SLO: nobody livelocked, no guest starved, p99 logical-transaction latency within a bound. */
 export function evaluateLatencySlo(input: SloInput, p99Ms: number): { ok: boolean; detail: string } {

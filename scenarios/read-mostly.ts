@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ActorContext, Scenario } from './types.ts';
-import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, msField } from './common.ts';
+import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, LATENCY_SLO, loopingGuests, msField } from './common.ts';
 
 const Params = z.strictObject({
   /** Fraction of operations that are plain reads. */
@@ -29,7 +29,7 @@ export const readMostly: Scenario<ReadMostlyParams> = {
   params: Params,
   defaultGuests: 8,
   defaultDurationS: 10,
-  slo: 'no actor class livelocked, no guest starved, p99 logical-transaction latency ≤ p99Ms (default 100 ms)',
+  slo: LATENCY_SLO,
   endWhenDone: [],
   async setup({ client, params, guests }) {
     await createSharedDir(client, '/shared');
@@ -41,13 +41,7 @@ export const readMostly: Scenario<ReadMostlyParams> = {
     }
   },
   actors(_params, guests) {
-    return Array.from({ length: guests }, (_, index) => ({
-      id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
-      async program(ctx) {
-        while (!ctx.stopping()) await readMostlyIteration(ctx);
-      },
-      iteration: readMostlyIteration,
-    }));
+    return loopingGuests(guests, readMostlyIteration);
   },
   evaluate(input, params) {
     return evaluateLatencySlo(input, params.p99Ms);

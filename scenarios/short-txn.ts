@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ActorContext, Scenario } from './types.ts';
-import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, msField } from './common.ts';
+import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, LATENCY_SLO, loopingGuests, msField } from './common.ts';
 
 const Params = z.strictObject({
   /** Fraction of transactions on a shared key (0 = own subtree only). */
@@ -28,7 +28,7 @@ export const shortTxn: Scenario<ShortTxnParams> = {
   params: Params,
   defaultGuests: 8,
   defaultDurationS: 10,
-  slo: 'no actor class livelocked, no guest starved, p99 logical-transaction latency ≤ p99Ms (default 100 ms)',
+  slo: LATENCY_SLO,
   endWhenDone: [],
   async setup({ client, params, guests }) {
     await createSharedDir(client, '/shared');
@@ -39,18 +39,8 @@ export const shortTxn: Scenario<ShortTxnParams> = {
       for (let k = 0; k < params.keysPerGuest; k++) await client.write(`${domainHome(domid)}/data/k${k}`, '0');
     }
   },
-  actors(params, guests) {
-    return Array.from({ length: guests }, (_, index) => ({
-      id: `guest-${index}`,
-      actorClass: 'guest',
-      domid: guestDomid(index),
-      index,
-      isGuest: true,
-      async program(ctx) {
-        while (!ctx.stopping()) await shortTxnIteration(ctx);
-      },
-      iteration: shortTxnIteration,
-    }));
+  actors(_params, guests) {
+    return loopingGuests(guests, shortTxnIteration);
   },
   evaluate(input, params) {
     return evaluateLatencySlo(input, params.p99Ms);

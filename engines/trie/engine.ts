@@ -117,6 +117,13 @@ export class TrieEngine implements Engine {
    */
   #memo = new Map<string, TNode>();
   #memoRoot: TNode | null = null;
+  /**
+   * Node names already stored, so that equal names share one string: a
+   * child lookup compares the wanted name with stored names, and in a large
+   * store thousands of private copies of `data`, `device`, `state`... are
+   * each a cache miss. Bounded; names only (no nodes, no lookups saved).
+   */
+  #names = new Map<string, string>();
   /** Last path that passed validation. */
   #lastValid = '/';
 
@@ -354,6 +361,16 @@ export class TrieEngine implements Engine {
     this.#lastValid = path;
   }
 
+  /** The shared copy of node name `name` (see {@link TrieEngine.#names}). */
+  #intern(name: string): string {
+    const names = this.#names;
+    const had = names.get(name);
+    if (had !== undefined) return had;
+    if (names.size >= NAMES_MAX) names.clear();
+    names.set(name, name);
+    return name;
+  }
+
   #alloc(name: string, value: string, perms: readonly string[], kids: TNode['kids'], seq: number): TNode {
     this.#allocated++;
     this.#bytes += name.length + value.length;
@@ -471,9 +488,9 @@ export class TrieEngine implements Engine {
       // Build the new chain bottom-up; all new nodes share the inherited perms.
       const seq0 = this.#seq;
       this.#seq += created;
-      bottom = this.#alloc(segs[nseg - 1]!, value, perms, NO_KIDS, seq0 + created - 1);
+      bottom = this.#alloc(this.#intern(segs[nseg - 1]!), value, perms, NO_KIDS, seq0 + created - 1);
       for (let i = nseg - 2; i >= depth; i--) {
-        bottom = this.#alloc(segs[i]!, '', perms, kidsSet(NO_KIDS, bottom), seq0 + (i - depth));
+        bottom = this.#alloc(this.#intern(segs[i]!), '', perms, kidsSet(NO_KIDS, bottom), seq0 + (i - depth));
       }
       // 2009 low-path: write of a new node records its parent; mkdir records
       // itself; implicit parents record themselves: the join is the topmost created node,
@@ -562,6 +579,9 @@ export class TrieEngine implements Engine {
     this.#root = this.#copyUp(this.#cn, nseg, n);
   }
 }
+
+/** Most interned node names before the table starts over. */
+const NAMES_MAX = 1 << 16;
 
 /** Largest lookup memo before it starts over. */
 const MEMO_MAX = 1 << 16;

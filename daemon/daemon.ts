@@ -258,6 +258,15 @@ export class Daemon {
   }
 
   /**
+   * True when some connection has a request queued, served now or once its
+   * unread replies drain (cheap: no backlog probe). A host that found no
+   * work via {@link hasWork} polls again only when this is true.
+   */
+  hasQueued(): boolean {
+    return this.#ready.length > this.#readyHead;
+  }
+
+  /**
    * Serves at most one request: the next one in round-robin order among the
    * connections that have one and are not paused (unread replies past
    * `maxReplyBacklogBytes`). Returns the connection served (or dropped for

@@ -4,8 +4,10 @@
  *
  * Incoming bytes are only decoded in the `data` handler; requests are
  * served in batches from `setImmediate`, round-robin across connections,
- * so one busy client cannot starve the others. Replies written in one
- * batch leave in one corked `writev` (protocol/socket.ts).
+ * so one busy client cannot starve the others. The replies and events a
+ * batch produces for one connection are gathered here and leave in one
+ * uncorked write at the end of the batch (one syscall per connection per
+ * batch, and no cork/uncork tick per frame: the socket path's main cost).
  */
 import { listenUnixSocket } from '../protocol/socket.ts';
 import type { SocketServerConnection } from '../protocol/socket.ts';
@@ -31,6 +33,19 @@ export interface SocketHostOptions {
   readonly log?: (message: string) => void;
 }
 
+/** Largest typed array V8 keeps on its heap (see protocol/codec.ts). */
+const ON_HEAP_MAX = 64;
+
+/** Replies gathered for one connection during a batch. */
+class Outbox {
+  readonly sc: SocketServerConnection;
+  frames: Uint8Array[] = [];
+  bytes = 0;
+  constructor(sc: SocketServerConnection) {
+    this.sc = sc;
+  }
+}
+
 /** Listens on `path` and serves `daemon` to every connection. */
 export async function serveDaemonOnSocket(daemon: Daemon, path: string, options: SocketHostOptions = {}): Promise<DaemonSocketServer> {
   const batch = options.batch ?? 512;
@@ -38,19 +53,61 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
   let scheduled = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** True while a batch runs (its sends are flushed at its end). */
+  let inPump = false;
+  /** Outboxes holding frames, in the order they got their first one. */
+  const dirty: Outbox[] = [];
+
+  const flush = (): void => {
+    for (let i = 0; i < dirty.length; i++) {
+      const o = dirty[i]!;
+      const frames = o.frames;
+      const n = frames.length;
+      let out: Buffer;
+      const f = frames[0]!;
+      if (n === 1 && f.byteLength > ON_HEAP_MAX) {
+        // Large frames already own an off-heap store: view it.
+        out = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+      } else {
+        // Small frames live on V8's heap; a view (`f.buffer`) would force
+        // their store off-heap, so copy into a pooled Buffer instead.
+        // Several frames are gathered into one Buffer: one write.
+        out = Buffer.allocUnsafe(o.bytes);
+        let at = 0;
+        for (let j = 0; j < n; j++) {
+          out.set(frames[j]!, at);
+          at += frames[j]!.byteLength;
+        }
+      }
+      frames.length = 0;
+      o.bytes = 0;
+      if (o.sc.writeNow !== undefined) o.sc.writeNow(out);
+      else o.sc.write(out);
+    }
+    dirty.length = 0;
+  };
 
   const pump = (): void => {
     scheduled = false;
-    if (stopped) return;
-    for (let i = 0; i < batch; i++) {
-      if (daemon.processNext() === undefined) break;
+    if (stopped) {
+      dirty.length = 0;
+      return;
     }
+    inPump = true;
+    try {
+      for (let i = 0; i < batch; i++) {
+        if (daemon.processNext() === undefined) break;
+      }
+    } finally {
+      inPump = false;
+    }
+    flush();
     if (daemon.hasWork()) schedule();
-    else if (retryTimer === undefined) {
+    else if (retryTimer === undefined && daemon.hasQueued()) {
       // Connections paused on unread replies: look again shortly.
       retryTimer = setTimeout(() => {
         retryTimer = undefined;
-        if (daemon.hasWork()) schedule();
+        if (daemon.hasWork() || daemon.hasQueued()) schedule();
       }, 2);
       retryTimer.unref();
     }
@@ -63,12 +120,21 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
   };
 
   const server = await listenUnixSocket(path, (sc: SocketServerConnection) => {
-    let conn: DaemonConnection | undefined;
-    conn = daemon.connect(0, (frame) => sc.write(frame), {
-      backlog: () => sc.writableLength,
+    const box = new Outbox(sc);
+    // Frames are gathered and written by the next flush (end of the batch
+    // that produced them; a send outside a batch schedules one).
+    const send = (frame: Uint8Array): void => {
+      if (box.frames.length === 0) {
+        dirty.push(box);
+        if (!inPump) schedule();
+      }
+      box.frames.push(frame);
+      box.bytes += frame.byteLength;
+    };
+    const c: DaemonConnection = daemon.connect(0, send, {
+      backlog: () => sc.writableLength + box.bytes,
       onClose: () => sc.close(),
     });
-    const c = conn;
     sc.onData((chunk) => {
       if (c.closed) return;
       c.receive(chunk);
@@ -82,7 +148,6 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     });
     sc.onClose(() => {
       c.close();
-      conn = undefined;
     });
   });
 

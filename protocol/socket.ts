@@ -22,6 +22,13 @@ export interface SocketServerConnection {
   onClose(listener: () => void): void;
   /** Queues one frame (not copied: do not modify it afterwards). */
   write(frame: Uint8Array): void;
+  /**
+   * Hands `bytes` to the kernel now, uncorked (not copied: do not modify
+   * it afterwards). For callers that gather a whole round of replies per
+   * connection themselves: one syscall, no cork/uncork tick. Optional:
+   * other transports (protocol/pipe.ts) need not offer it.
+   */
+  writeNow?(bytes: Buffer): void;
   /** Drops the connection at once (the daemon's answer to broken clients). */
   close(): void;
   /** Bytes queued but not yet taken by the kernel (for reply quotas/backpressure). */
@@ -161,6 +168,9 @@ export async function listenUnixSocket(
       onData: (listener) => void socket.on('data', listener),
       onClose: (listener) => void socket.once('close', () => listener()),
       write,
+      writeNow: (bytes) => {
+        if (!socket.destroyed) socket.write(bytes);
+      },
       close: () => void socket.destroy(),
       get writableLength() {
         return socket.writableLength;

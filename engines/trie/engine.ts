@@ -117,6 +117,8 @@ export class TrieEngine implements Engine {
    */
   #memo = new Map<string, TNode>();
   #memoRoot: TNode | null = null;
+  /** Live root walked once, not yet memoised. */
+  #memoSeen: TNode | null = null;
   /**
    * Node names already stored, so that equal names share one string: a
    * child lookup compares the wanted name with stored names, and in a large
@@ -400,9 +402,18 @@ export class TrieEngine implements Engine {
       start = end + 1;
     }
     if (root === this.#root) {
-      if (root !== this.#memoRoot || this.#memo.size >= MEMO_MAX) {
+      if (root !== this.#memoRoot) {
+        // A root walked only once (a read-modify-write transaction reads
+        // once and commits a new root) would cost a Map for nothing: start
+        // a memo at the second walk under the same live root.
+        if (root !== this.#memoSeen) {
+          this.#memoSeen = root;
+          return n;
+        }
         this.#memo = new Map();
         this.#memoRoot = root;
+      } else if (this.#memo.size >= MEMO_MAX) {
+        this.#memo = new Map();
       }
       this.#memo.set(path, n);
     }

@@ -78,8 +78,8 @@ interface Tx {
   readLow: string | null;
   /** Longest common prefix of successful writes, or null. */
   writeLow: string | null;
-  /** Paths of the modifying operations, for watches (2009's `ops`), in order. */
-  readonly ops: string[];
+  /** Paths of the modifying operations, for watches (2009's `ops`), in order; null until the first. */
+  ops: string[] | null;
   /** Node count changes per owner made by this transaction. */
   quota: Map<number, number> | null;
 }
@@ -227,7 +227,7 @@ export class TrieEngine implements Engine {
     } else {
       tx.root = newRoot;
       tx.writeLow = lowPathJoin(tx.writeLow, parentOf(path));
-      tx.ops.push(path);
+      addOp(tx, path);
     }
   }
 
@@ -264,7 +264,7 @@ export class TrieEngine implements Engine {
     } else {
       tx.root = newRoot;
       tx.writeLow = lowPathJoin(tx.writeLow, path);
-      tx.ops.push(path);
+      addOp(tx, path);
     }
   }
 
@@ -276,7 +276,7 @@ export class TrieEngine implements Engine {
     const id = this.#nextTx++;
     const root = this.#root;
     const tx: Tx = {
-      domid, startRoot: root, root, readLow: null, writeLow: null, ops: [], quota: null,
+      domid, startRoot: root, root, readLow: null, writeLow: null, ops: null, quota: null,
     };
     if (this.#hot === null) {
       this.#hot = tx;
@@ -299,7 +299,7 @@ export class TrieEngine implements Engine {
     if (!commit) return [];
     const live = this.#root;
     if (live === tx.startRoot) {
-      if (tx.ops.length > 0) {
+      if (tx.ops !== null) {
         this.#root = tx.root;
         if (tx.quota !== null) this.#applyQuota(null, tx.quota);
       }
@@ -516,7 +516,7 @@ export class TrieEngine implements Engine {
     } else {
       tx.root = newRoot;
       tx.writeLow = lowPathJoin(tx.writeLow, low);
-      tx.ops.push(path);
+      addOp(tx, path);
     }
   }
 
@@ -609,8 +609,16 @@ function joinPath(segs: readonly string[], n: number): string {
   return n === 0 ? '/' : `/${segs.slice(0, n).join('/')}`;
 }
 
-function dedupe(paths: readonly string[]): string[] {
-  if (paths.length <= 1) return paths.slice();
+/** Records a modifying operation (the list is made by the first one: most transactions are small). */
+function addOp(tx: Tx, path: string): void {
+  if (tx.ops === null) tx.ops = [path];
+  else tx.ops.push(path);
+}
+
+/** The changed paths of an ended transaction, each once (the list is the transaction's own: it is not used again). */
+function dedupe(paths: string[] | null): string[] {
+  if (paths === null) return [];
+  if (paths.length <= 1) return paths;
   return [...new Set(paths)];
 }
 

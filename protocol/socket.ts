@@ -149,6 +149,48 @@ async function claimPath(path: string): Promise<void> {
 }
 
 /**
+ * One read buffer for every server connection (reads are synchronous on
+ * the one JS thread; each chunk is copied out before the next read).
+ */
+let sharedReadBuffer: Buffer | undefined;
+const READ_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * Turns an accepted (paused) socket into one that reads into a shared
+ * buffer (`onread`, the documented net.Socket option): the default path
+ * allocates a 64 KiB store per read, shrinks it and runs the Readable
+ * machinery, which costs more than the request behind those bytes. Each
+ * chunk handed to `onChunk` is a fresh pooled copy (the caller may keep
+ * it). `net.Server` has no `onread` option, so the accepted socket's
+ * handle moves to a new Socket (falls back to `data` events if the
+ * handle is not where Node 20 keeps it).
+ */
+function rewrapForUserBuffer(accepted: net.Socket, onChunk: (chunk: Uint8Array) => void): net.Socket {
+  const internal = accepted as unknown as { _handle: unknown };
+  const handle = internal._handle;
+  if (handle === null || typeof handle !== 'object') {
+    accepted.on('data', onChunk);
+    accepted.resume();
+    return accepted;
+  }
+  sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  internal._handle = null;
+  accepted.destroy(); // releases the server's count of the old wrapper; the handle lives on
+  return new net.Socket({
+    handle,
+    readable: true,
+    writable: true,
+    onread: {
+      buffer: sharedReadBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        onChunk(Buffer.from(buf.subarray(0, n)));
+        return true;
+      },
+    },
+  } as net.SocketConstructorOpts);
+}
+
+/**
  * Listens on the Unix socket `path` and hands each connection to
  * `onConnection`. Refuses to start while a live daemon answers on `path`;
  * a stale socket file is removed.
@@ -159,13 +201,17 @@ export async function listenUnixSocket(
 ): Promise<UnixSocketServer> {
   await claimPath(path);
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    const listeners: ((chunk: Uint8Array) => void)[] = [];
+    const socket = rewrapForUserBuffer(accepted, (chunk) => {
+      for (let i = 0; i < listeners.length; i++) listeners[i]!(chunk);
+    });
     sockets.add(socket);
     socket.on('error', () => {}); // 'close' follows; a broken client must not crash the daemon
     socket.once('close', () => sockets.delete(socket));
     const write = corkedWriter(socket);
     onConnection({
-      onData: (listener) => void socket.on('data', listener),
+      onData: (listener) => void listeners.push(listener),
       onClose: (listener) => void socket.once('close', () => listener()),
       write,
       writeNow: (bytes) => {

@@ -173,7 +173,7 @@ function rewrapForUserBuffer(accepted: net.Socket, onChunk: (chunk: Uint8Array) 
     accepted.resume();
     return accepted;
   }
-  sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  const readBuffer = (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
   internal._handle = null;
   accepted.destroy(); // releases the server's count of the old wrapper; the handle lives on
   return new net.Socket({
@@ -181,9 +181,11 @@ function rewrapForUserBuffer(accepted: net.Socket, onChunk: (chunk: Uint8Array) 
     readable: true,
     writable: true,
     onread: {
-      buffer: sharedReadBuffer,
-      callback: (n: number, buf: Uint8Array): boolean => {
-        onChunk(Buffer.from(buf.subarray(0, n)));
+      buffer: readBuffer,
+      callback: (n: number): boolean => {
+        const chunk = Buffer.allocUnsafe(n);
+        readBuffer.copy(chunk, 0, 0, n);
+        onChunk(chunk);
         return true;
       },
     },

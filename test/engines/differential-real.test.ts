@@ -9,11 +9,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { isXsError } from '../../engines/common/errors.ts';
 import { createEngine } from '../../engines/index.ts';
 import type { EngineKind } from '../../engines/index.ts';
@@ -21,8 +19,8 @@ import { XsClient } from '../../protocol/client.ts';
 import { connectUnixSocket } from '../../protocol/socket.ts';
 import { createRandom } from '../../runner/random.ts';
 import { REALXS_TOOLS, realxsSkipReason } from '../helpers/realxs.ts';
+import { startXstormServe } from '../daemon/servers.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Scenarios per daemon pair and connection count; the seed is fixed. */
 const SEED = 20261125;
@@ -252,37 +250,14 @@ async function connect(socket: string, n: number): Promise<XsClient[]> {
   return out;
 }
 
-async function waitForSocket(socket: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`xstorm serve exited with ${child.exitCode}`);
-    if (existsSync(socket)) {
-      try {
-        const t = await connectUnixSocket(socket);
-        t.close();
-        return;
-      } catch {
-        // not listening yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`xstorm serve did not listen on ${socket}`);
-}
-
 async function startXstorm(engine: string, dir: string): Promise<Target> {
-  const socket = join(dir, 'socket');
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'xstorm.js'), 'serve', '--engine', engine, '--socket', socket, '--quiet'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const serve = await startXstormServe(engine, dir, ['--quiet']);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await serve.stop();
   };
   let clients: XsClient[] = [];
   try {
-    await waitForSocket(socket, child);
-    clients = await connect(socket, 4);
+    clients = await connect(serve.socket, 4);
   } catch (e) {
     await stop();
     throw e;

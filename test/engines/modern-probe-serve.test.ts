@@ -6,17 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connectUnixSocket } from '../../protocol/socket.ts';
+import { startXstormServe } from '../daemon/servers.ts';
 import { REALXS_TOOLS } from '../helpers/realxs.ts';
 import { REAL_PROBE_OUTPUT } from './modern-probe-scenarios.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROBE = join(REALXS_TOOLS, 'conflict_probe.py');
 
 function skipReason(): string | undefined {
@@ -26,29 +24,12 @@ function skipReason(): string | undefined {
 }
 
 async function probeServe(engine: string): Promise<string[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'xs-probe-'));
-  const socket = join(dir, 'socket');
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'xstorm.js'), 'serve', '--engine', engine, '--socket', socket, '--quiet'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const serve = await startXstormServe(engine, mkdtempSync(join(tmpdir(), 'xs-probe-')), ['--quiet']);
   try {
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`xstorm serve exited with ${child.exitCode}`);
-      try {
-        (await connectUnixSocket(socket)).close();
-        break;
-      } catch (e) {
-        if (i > 150) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const { stdout } = await promisify(execFile)('python3', [PROBE, socket], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)('python3', [PROBE, serve.socket], { timeout: 60_000 });
     return stdout.trimEnd().split('\n');
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await serve.stop();
   }
 }
 

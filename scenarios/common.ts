@@ -99,6 +99,15 @@ export const fractionField = (defaultValue: number) => z.number().min(0).max(1).
 /** Zod field for a positive integer. */
 export const countField = (defaultValue: number) => z.number().int().positive().default(defaultValue);
 
+/** Creates every guest's home with `keysPerGuest` keys `data/k<i>` set to `'0'`. */
+export async function createGuestHomesWithKeys(client: XsApi, guests: number, keysPerGuest: number): Promise<void> {
+  for (let i = 0; i < guests; i++) {
+    const domid = guestDomid(i);
+    await createGuestHome(client, domid);
+    for (let k = 0; k < keysPerGuest; k++) await client.write(`${domainHome(domid)}/data/k${k}`, '0');
+  }
+}
+
 /** Statement of {@link evaluateLatencySlo}, for scenarios that use it. */
 export const LATENCY_SLO = 'no actor class livelocked, no guest starved, p99 logical-transaction latency ≤ p99Ms (default 100 ms)';
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ActorContext, Scenario } from './types.ts';
-import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, LATENCY_SLO, loopingGuests, msField } from './common.ts';
+import { countField, createGuestHomesWithKeys, createSharedDir, domainHome, evaluateLatencySlo, fractionField, LATENCY_SLO, loopingGuests, msField } from './common.ts';
 
 const Params = z.strictObject({
   /** Fraction of operations that are plain reads. */
@@ -35,10 +35,7 @@ export const readMostly: Scenario<ReadMostlyParams> = {
     await createSharedDir(client, '/shared');
     await client.mkdir('/shared/config');
     for (let k = 0; k < params.sharedKeys; k++) await client.write(`/shared/config/k${k}`, `v${k}`);
-    for (let i = 0; i < guests; i++) {
-      await createGuestHome(client, guestDomid(i));
-      for (let k = 0; k < params.keysPerGuest; k++) await client.write(`${domainHome(guestDomid(i))}/data/k${k}`, '0');
-    }
+    await createGuestHomesWithKeys(client, guests, params.keysPerGuest);
   },
   actors(_params, guests) {
     return loopingGuests(guests, readMostlyIteration);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ActorContext, Scenario } from './types.ts';
-import { countField, createGuestHome, createSharedDir, domainHome, evaluateLatencySlo, fractionField, guestDomid, LATENCY_SLO, loopingGuests, msField } from './common.ts';
+import { countField, createGuestHomesWithKeys, createSharedDir, domainHome, evaluateLatencySlo, fractionField, LATENCY_SLO, loopingGuests, msField } from './common.ts';
 
 const Params = z.strictObject({
   /** Fraction of transactions on a shared key (0 = own subtree only). */
@@ -33,11 +33,7 @@ export const shortTxn: Scenario<ShortTxnParams> = {
   async setup({ client, params, guests }) {
     await createSharedDir(client, '/shared');
     for (let k = 0; k < params.sharedKeys; k++) await client.write(`/shared/k${k}`, '0');
-    for (let i = 0; i < guests; i++) {
-      const domid = guestDomid(i);
-      await createGuestHome(client, domid);
-      for (let k = 0; k < params.keysPerGuest; k++) await client.write(`${domainHome(domid)}/data/k${k}`, '0');
-    }
+    await createGuestHomesWithKeys(client, guests, params.keysPerGuest);
   },
   actors(_params, guests) {
     return loopingGuests(guests, shortTxnIteration);

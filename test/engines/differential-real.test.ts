@@ -16,6 +16,7 @@ import { isXsError } from '../../engines/common/errors.ts';
 import { createEngine } from '../../engines/index.ts';
 import type { EngineKind } from '../../engines/index.ts';
 import { XsClient } from '../../protocol/client.ts';
+import type { XsApi } from '../../protocol/types.ts';
 import { connectUnixSocket } from '../../protocol/socket.ts';
 import { createRandom } from '../../runner/random.ts';
 import { REALXS_TOOLS, realxsSkipReason } from '../helpers/realxs.ts';
@@ -94,16 +95,7 @@ function describeStep(s: Step): string {
 }
 
 /** The requests a scenario uses: XsClient over a socket, or an engine called directly. */
-interface Conn {
-  read(path: string, txId?: number): Promise<string>;
-  write(path: string, value: string, txId?: number): Promise<void>;
-  mkdir(path: string, txId?: number): Promise<void>;
-  rm(path: string, txId?: number): Promise<void>;
-  directory(path: string, txId?: number): Promise<string[]>;
-  getPerms(path: string, txId?: number): Promise<string[]>;
-  transactionStart(): Promise<number>;
-  transactionEnd(txId: number, commit: boolean): Promise<void>;
-}
+type Conn = Pick<XsApi, 'read' | 'write' | 'mkdir' | 'rm' | 'directory' | 'getPerms' | 'transactionStart' | 'transactionEnd'>;
 
 /** One store under test: a setup connection plus three scenario connections. */
 interface Target {

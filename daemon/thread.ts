@@ -37,6 +37,14 @@ export interface DaemonThreadStats {
    * the daemon's CPU time (Node 20 has no per-thread CPU clock).
    */
   readonly cpuMs: number;
+  /**
+   * Times the thread woke from its bell with work to do (an `Atomics.wait`
+   * that slept and was rung), and the part of `cpuMs` spent inside
+   * `processNext()` (serving requests; the rest is ring and loop overhead).
+   * Calibration prices a wake-up and the loop's overhead from these.
+   */
+  readonly wakes: number;
+  readonly serviceMs: number;
   /** Resident set size of the process (shared by all threads). */
   readonly rssBytes: number;
 }

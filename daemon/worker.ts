@@ -77,6 +77,8 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
   const rings: Ring[] = [];
   let running = true;
   let busyMs = 0;
+  let serviceMs = 0;
+  let wakes = 0;
   let anyDead = false;
 
   const handle = (req: ControlRequest): void => {
@@ -116,7 +118,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
           reply({
             id: req.id,
             ok: true,
-            value: { daemon: d.stats(), engineCounters: d.engine.counters(), cpuMs: busyMs, rssBytes: process.memoryUsage().rss },
+            value: { daemon: d.stats(), engineCounters: d.engine.counters(), cpuMs: busyMs, wakes, serviceMs, rssBytes: process.memoryUsage().rss },
           });
           break;
         case 'stop':
@@ -158,10 +160,12 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
           anyDead = true;
         }
       }
+      const s0 = performance.now();
       for (let i = 0; i < batch; i++) {
         if (d.processNext() === undefined) break;
         progress = true;
       }
+      serviceMs += performance.now() - s0;
       for (let i = 0; i < rings.length; i++) {
         const r = rings[i]!;
         if (r.dead) continue;
@@ -174,7 +178,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       for (let i = rings.length - 1; i >= 0; i--) if (rings[i]!.dead) rings.splice(i, 1);
     }
     busyMs += performance.now() - t0;
-    Atomics.wait(bell, 0, seen, 20);
+    if (Atomics.wait(bell, 0, seen, 20) === 'ok') wakes++;
   }
   control.unref();
 }

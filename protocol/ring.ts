@@ -213,6 +213,29 @@ function ringTrailing(): void {
 }
 
 /**
+ * Wake-ups of this thread by its ring clients' bells: event-loop turns in
+ * which at least one client bell was handled (several bells handled in one
+ * turn are one wake-up). The real-time driver reports it so calibration can
+ * price a wake-up apart from a request.
+ */
+let clientWakes = 0;
+let turnOpen = false;
+function closeTurn(): void {
+  turnOpen = false;
+}
+function noteClientWake(): void {
+  if (turnOpen) return;
+  turnOpen = true;
+  clientWakes++;
+  setImmediate(closeTurn);
+}
+
+/** Wake-ups of this thread by ring client bells so far (see `noteClientWake`). */
+export function ringClientWakes(): number {
+  return clientWakes;
+}
+
+/**
  * Keeps the thread's event loop alive while any ring client is open
  * (`Atomics.waitAsync` alone does not, unlike a socket).
  */
@@ -327,6 +350,7 @@ export class RingClientTransport implements ClientTransport {
 
   #onBell = (): void => {
     if (this.#closed) return;
+    noteClientWake();
     this.#seen = Atomics.load(this.#w, CLIENT_BELL);
     this.#drainResponses();
     if (this.#closed) return; // a listener closed us

@@ -19,6 +19,7 @@ import type { Engine, EngineKind } from '../../engines/index.ts';
 import { encodeFrame, encodePathValue, encodeStrings } from '../../protocol/codec.ts';
 import { XsType } from '../../protocol/wire.ts';
 import { nnls } from './nnls.ts';
+import { makeScratchDir, removeScratchDir } from '../scratch-dir.ts';
 import { createRealDriver } from '../real/index.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 import { PROFILE_VERSION, parseProfile } from './schema.ts';
@@ -63,8 +64,11 @@ class Harness {
   #reqId = 1;
   last: Uint8Array | undefined;
 
+  readonly #dir = makeScratchDir('xstorm-calibrate-');
+
   constructor(kind: EngineKind) {
-    this.engine = createEngine(kind);
+    // The same place as the real-time driver's engine (runner/scratch-dir.ts).
+    this.engine = createEngine(kind, { dir: this.#dir });
     this.daemon = new Daemon(this.engine);
     this.#conn = this.daemon.connect(0, (frame) => (this.last = frame));
   }
@@ -86,6 +90,7 @@ class Harness {
 
   close(): void {
     this.daemon.close();
+    removeScratchDir(this.#dir);
   }
 }
 
@@ -238,42 +243,94 @@ async function measureTransportUs(rounds: number): Promise<number> {
   }
 }
 
+/** What the real-time driver's threads cost, fitted by {@link measurePipeline}. */
+export interface PipelineCosts {
+  /** Client threads hosting the guests (cores − 1). */
+  readonly threads: number;
+  /** Client-thread CPU per request and per wake-up (µs). */
+  readonly clientUs: number;
+  readonly clientWakeUs: number;
+  /** Daemon-thread loop overhead (outside processNext) per request and per wake-up (µs). */
+  readonly daemonUs: number;
+  readonly daemonWakeUs: number;
+  /** One-way latency left over at 1 guest once both threads' work is accounted for (µs, ≥ 0). */
+  readonly latencyUs: number;
+  /** Median request round trip at 1 guest (µs). */
+  readonly rttUs: number;
+  /** Each run: guests, requests/s, and per request: client µs, client wakes, daemon overhead µs, daemon wakes. */
+  readonly runs: readonly { guests: number; requestsPerS: number; clientUs: number; clientWakes: number; daemonUs: number; daemonWakes: number }[];
+}
+
 /**
- * One-way transport cost of the real-time driver: one guest looping short
- * transactions on `trie` through the whole real pipeline (worker thread,
- * XsClient, ring, daemon thread), for `seconds`. Its median request round
- * trip minus the daemon's own median service time of such a request, halved,
- * is what the simulated transport must add each way (client code, ring
- * copies, thread wake-ups).
+ * Fits `y = wake × (wakes per request) + perRequest` (non-negative) to one
+ * row per run: each run's figures per request, so every run weighs the same.
  */
-async function measurePipeline(seconds: number, trieServiceUs: number): Promise<{ latencyUs: number; clientUs: number; threads: number; rttUs: number; requestsPerS: number }> {
+export function fitWakeAndRequest(rows: readonly { wakesPerRequest: number; usPerRequest: number }[]): { wakeUs: number; perRequestUs: number } {
+  const x = nnls(rows.map((r) => [r.wakesPerRequest, 1]), rows.map((r) => r.usPerRequest));
+  return { wakeUs: x[0]!, perRequestUs: x[1]! };
+}
+
+/**
+ * The real-time driver's pipeline on this machine: short-txn on `trie`
+ * through worker threads, XsClient, rings and the daemon thread, at a few
+ * guest counts. Each run reports (runner/real/driver.ts `threads.*`) the
+ * client threads' event-loop active time and wake-ups, and the daemon
+ * thread's busy time, time inside processNext and wake-ups. A thread that
+ * sleeps between requests pays a wake-up for each; one that finds more work
+ * when it wakes shares it over the batch. So per thread, CPU per request =
+ * wake × wakes per request + per request, fitted across the runs. The
+ * engine's own service (processNext) is priced by the counter fit and is
+ * taken out of the daemon's figures. At 1 guest, the median round trip not
+ * covered by both threads' work is the transport latency (often 0: a thread
+ * does part of its work after sending).
+ */
+async function measurePipeline(seconds: number, guestCounts: readonly number[], onRun?: (guests: number) => void): Promise<PipelineCosts> {
   const scenario = getScenario('short-txn');
   const threads = Math.max(1, os.availableParallelism() - 1);
-  const run = (guests: number) => createRealDriver({}).run({
-    scenario: 'short-txn', params: validateParams(scenario, {}), guests, seed: 1, durationS: seconds,
-    target: { kind: 'engine', engine: 'trie' }, rep: 0,
-  });
-  // Each run starts fresh worker threads whose client code is not yet
-  // optimised: runs of a few seconds (like the runs being predicted), not
-  // shorter, or the warm-up inflates the client's price.
-  const one = await run(1);
-  // With many guests per worker thread the threads hosting the clients
-  // saturate: their CPU per request is threads / throughput (the trie's
-  // service is a few µs, so the daemon thread is not what limits).
-  // Best of two: a neighbour's burst of CPU use should not set the price.
-  const first = await run(8 * threads);
-  const second = await run(8 * threads);
-  const many = first.throughput >= second.throughput ? first : second;
-  const rttUs = one.requestLatency.p50 * 1000;
-  // The daemon serves on its own thread (its own core), and the simulated
-  // driver prices it as a resource separate from the client threads: when
-  // the client threads saturate, their CPU per request is the whole
-  // threads / throughput. Subtracting the daemon's service here made the
-  // simulated client threads faster than the real ones (sim saturated at
-  // 1 / (that − service) requests/s).
-  const clientUs = (threads * 1e6) / Math.max(1, many.throughput);
-  const latencyUs = Math.max(0, (rttUs - trieServiceUs - clientUs) / 2);
-  return { latencyUs, clientUs, threads, rttUs, requestsPerS: many.throughput };
+  const runs: PipelineCosts['runs'][number][] = [];
+  let rttUs = 0;
+  let latencyUs = 0;
+  for (const guests of guestCounts) {
+    // Each run starts fresh worker threads whose code is not yet optimised:
+    // runs of a few seconds (like the runs being predicted), not shorter, or
+    // the warm-up inflates the prices.
+    const r = await createRealDriver({}).run({
+      scenario: 'short-txn', params: validateParams(scenario, {}), guests: guests * threads, seed: 1, durationS: seconds,
+      target: { kind: 'engine', engine: 'trie' }, rep: 0,
+    });
+    const e = r.extra ?? {};
+    const requests = e['threads.daemonRequests'] ?? 0;
+    if (!(requests > 0) || e['threads.clientActiveMs'] === undefined) {
+      throw new Error(`calibration: the real-time driver reported no thread figures for ${guests * threads} guests (requests ${requests})`);
+    }
+    const run = {
+      guests: guests * threads,
+      requestsPerS: r.throughput,
+      clientUs: (e['threads.clientActiveMs']! * 1000) / requests,
+      clientWakes: e['threads.clientWakes']! / requests,
+      daemonUs: ((e['threads.daemonBusyMs']! - e['threads.daemonServiceMs']!) * 1000) / requests,
+      daemonWakes: e['threads.daemonWakes']! / requests,
+    };
+    runs.push(run);
+    if (guests === 1) {
+      rttUs = r.requestLatency.p50 * 1000;
+      const serviceUs = (e['threads.daemonServiceMs']! * 1000) / requests;
+      latencyUs = Math.max(0, (rttUs - run.clientUs - run.daemonUs - serviceUs) / 2);
+    }
+    onRun?.(guests * threads);
+  }
+  const client = fitWakeAndRequest(runs.map((r) => ({ wakesPerRequest: r.clientWakes, usPerRequest: r.clientUs })));
+  const daemon = fitWakeAndRequest(runs.map((r) => ({ wakesPerRequest: r.daemonWakes, usPerRequest: r.daemonUs })));
+  return {
+    threads,
+    clientUs: client.perRequestUs,
+    clientWakeUs: client.wakeUs,
+    daemonUs: daemon.perRequestUs,
+    daemonWakeUs: daemon.wakeUs,
+    latencyUs,
+    rttUs,
+    runs,
+  };
 }
 
 /** Engines whose factory works on this build (the modern ones may still be ENOSYS stubs). */
@@ -293,7 +350,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
   const reps = options.repetitions ?? (options.quick ? 40 : 150);
   const engines = options.engines ?? availableEngines();
   const sizes = options.quick ? [5, 60] : [5, 40, 120];
-  const steps = engines.length * sizes.length + 2;
+  const steps = engines.length * sizes.length + 2 + (engines.includes('trie') ? (options.quick ? 4 : 6) : 0);
   let step = 0;
   const progress = (note: string) => options.onProgress?.(++step / steps, note);
   const costs: Record<string, EngineCosts> = {};
@@ -307,19 +364,21 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
     }
     costs[kind] = fitEngineCosts(samples);
   }
-  // Service of a short-txn request on trie per the fit: a read/write of the
-  // fitted model, taken as the median of the measured trie kinds.
-  const trieSamples = engines.includes('trie') ? measureEngine('trie', 5, 20) : [];
-  const trieServiceUs = trieSamples.length ? median(trieSamples.map((s) => s.us)) : 0;
   let transportUs = threadHopUs;
-  let client: { perRequestUs: number; threads: number } | undefined;
+  let client: { perRequestUs: number; threads: number; wakeUs: number } | undefined;
+  let daemon: { perByteUs: number; perRequestUs?: number; wakeUs?: number; iterations?: boolean } = { perByteUs: 0 };
   let transportHow = 'thread ping-pong through Atomics (the rings\' doorbell)';
+  let pipelineFit: Record<string, unknown> | undefined;
   if (engines.includes('trie')) {
-    const m = await measurePipeline(options.quick ? 4 : 6, trieServiceUs);
+    const m = await measurePipeline(options.quick ? 3 : 5, options.quick ? [1, 2, 4, 16] : [1, 2, 4, 8, 16, 32], (g) => progress(`real-time pipeline, ${g} guests`));
+    const p4 = (v: number) => Number(v.toPrecision(4));
     transportUs = m.latencyUs;
-    client = { perRequestUs: Number(m.clientUs.toPrecision(4)), threads: m.threads };
-    transportHow = `real-time driver on trie short-txn: ${m.threads} client thread(s) serve ${m.requestsPerS.toFixed(0)} requests/s with ${8 * m.threads} guests `
-      + `-> ${m.clientUs.toFixed(1)} us client CPU per request; 1 guest: median round trip ${m.rttUs.toFixed(1)} us = service ${trieServiceUs.toFixed(1)} + client + 2 x transport; bare thread hop ${threadHopUs.toFixed(1)} us`;
+    client = { perRequestUs: p4(m.clientUs), threads: m.threads, wakeUs: p4(m.clientWakeUs) };
+    daemon = { perByteUs: 0, perRequestUs: p4(m.daemonUs), wakeUs: p4(m.daemonWakeUs), iterations: true };
+    transportHow = `real-time driver on trie short-txn at ${m.runs.map((r) => r.guests).join('/')} guests on ${m.threads} client thread(s): `
+      + `client ${m.clientUs.toFixed(1)} us per request + ${m.clientWakeUs.toFixed(1)} us per wake-up, daemon loop ${m.daemonUs.toFixed(1)} us per request + ${m.daemonWakeUs.toFixed(1)} us per wake-up `
+      + `(fitted per thread over the runs); 1 guest: median round trip ${m.rttUs.toFixed(1)} us leaves ${m.latencyUs.toFixed(1)} us each way; bare thread hop ${threadHopUs.toFixed(1)} us`;
+    pipelineFit = { pipeline: m.runs.map((r) => ({ ...r, requestsPerS: Math.round(r.requestsPerS), clientUs: p4(r.clientUs), clientWakes: p4(r.clientWakes), daemonUs: p4(r.daemonUs), daemonWakes: p4(r.daemonWakes) })) };
   }
   progress(`transport ${transportUs.toFixed(1)} us one way`);
   const cpus = os.cpus();
@@ -341,7 +400,8 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
     ],
     transport: { latencyUs: Number(transportUs.toPrecision(4)), perByteUs: 0 },
     ...(client ? { client } : {}),
-    daemon: { perByteUs: 0 },
+    daemon,
     engines: costs,
+    ...(pipelineFit ? { fit: pipelineFit } : {}),
   }, 'calibration');
 }

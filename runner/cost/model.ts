@@ -17,6 +17,15 @@ export class CostModel {
   /** Client-thread CPU per request (0: clients have their own CPUs) and the number of such threads. */
   readonly clientPerRequestUs: number;
   readonly clientThreads: number;
+  /** Extra client-thread CPU when a request finds its thread asleep (µs). */
+  readonly clientWakeUs: number;
+  /** Daemon-thread overhead per request outside the engine, and when a request finds it asleep (µs). */
+  readonly daemonPerRequestUs: number;
+  readonly daemonWakeUs: number;
+  /** Whether the profile models the client threads at all (CostProfile.client). */
+  readonly hasClientThreads: boolean;
+  /** Whether the daemon works in loop iterations (CostProfile daemon.iterations). */
+  readonly daemonIterations: boolean;
   readonly #names: string[];
   readonly #prices: number[];
 
@@ -30,6 +39,11 @@ export class CostModel {
     this.transportPerByteUs = profile.transport.perByteUs;
     this.clientPerRequestUs = profile.client?.perRequestUs ?? 0;
     this.clientThreads = profile.client?.threads ?? 1;
+    this.clientWakeUs = profile.client?.wakeUs ?? 0;
+    this.daemonPerRequestUs = profile.daemon.perRequestUs ?? 0;
+    this.daemonWakeUs = profile.daemon.wakeUs ?? 0;
+    this.hasClientThreads = profile.client !== undefined;
+    this.daemonIterations = profile.daemon.iterations ?? false;
     const priced = Object.entries(costs.counters).filter(([, price]) => price > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#names = priced.map(([name]) => name);
     this.#prices = priced.map(([, price]) => price);
@@ -41,13 +55,14 @@ export class CostModel {
   }
 
   /**
-   * Daemon service time (µs) of one request: base + Σ price × (after − before)
+   * Daemon service time (µs) of one request: base + the daemon loop's
+   * overhead per request + Σ price × (after − before)
    * over the priced counters + per-byte cost of the request and every frame
    * it sent (reply and watch events). A counter missing from a snapshot
    * counts as 0.
    */
   serviceUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): number {
-    let us = this.requestBaseUs + this.daemonPerByteUs * (bytesIn + bytesOut);
+    let us = this.requestBaseUs + this.daemonPerRequestUs + this.daemonPerByteUs * (bytesIn + bytesOut);
     const names = this.#names;
     const prices = this.#prices;
     for (let i = 0; i < names.length; i++) {
@@ -61,6 +76,7 @@ export class CostModel {
   /** The same pricing, itemised per component (for reports and the fit script). */
   breakdownUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): Record<string, number> {
     const out: Record<string, number> = { requestBase: this.requestBaseUs, daemonBytes: this.daemonPerByteUs * (bytesIn + bytesOut) };
+    if (this.daemonPerRequestUs > 0) out['daemonLoop'] = this.daemonPerRequestUs;
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i]!;
       const delta = (after[name] ?? 0) - (before[name] ?? 0);

@@ -63,9 +63,28 @@ export const CostProfileSchema = z
      * `threads`) before it leaves. Absent: every client has its own CPU (real
      * guests are separate VMs), as in xen-2009.
      */
-    client: z.strictObject({ perRequestUs: Micros, threads: z.number().int().positive() }).optional(),
-    /** Daemon CPU per byte of request and reply (copying through the socket/ring), µs. */
-    daemon: z.strictObject({ perByteUs: Micros }),
+    client: z.strictObject({
+      perRequestUs: Micros,
+      threads: z.number().int().positive(),
+      /**
+       * Extra CPU when a request finds its client thread asleep (an event-loop
+       * wake-up: the bell, the turn, the timers), µs. Requests that find the
+       * thread busy share that wake-up, so the price per request falls as the
+       * thread's batches grow (0: no such cost).
+       */
+      wakeUs: Micros.optional(),
+    }).optional(),
+    /**
+     * The daemon thread: CPU per byte of request and reply (copying through
+     * the socket/ring), its loop's overhead per request outside the engine
+     * (reading rings, flushing replies: `perRequestUs`, default 0) and the
+     * cost of waking it when a request finds it asleep (`wakeUs`, default 0), µs.
+     * `iterations`: the daemon works in loop iterations, like xstorm's daemon
+     * thread: an iteration serves the requests that had arrived when it
+     * began, and their replies leave together at its end (default false:
+     * each reply leaves when its request is served).
+     */
+    daemon: z.strictObject({ perByteUs: Micros, perRequestUs: Micros.optional(), wakeUs: Micros.optional(), iterations: z.boolean().optional() }),
     /** Costs per engine kind; a run on an engine missing here is refused. */
     engines: z.record(z.string(), EngineCostsSchema),
     /** How free parameters were fitted (documentation; not used for pricing). */

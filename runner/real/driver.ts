@@ -27,6 +27,7 @@ import { bucketMsFor } from '../session.ts';
 import { createRandom } from '../random.ts';
 import type { Driver, ProgressListener, RunPlan } from '../types.ts';
 import { realClock } from './clock.ts';
+import { makeScratchDir, removeScratchDir } from '../scratch-dir.ts';
 import { daemonPidForSocket, readProcStats } from './proc-stats.ts';
 import type { ConnectionSpec, MainToWorker, WorkerInit, WorkerToMain } from './messages.ts';
 
@@ -83,6 +84,8 @@ interface WorkerState {
   lastBeat: number;
   connected: boolean;
   snapshot?: MetricsSnapshot;
+  /** Event-loop active time and ring wake-ups over the window (ring targets). */
+  thread?: { activeMs: number; wakes: number };
   totals: { requests: number; commits: number; eagain: number; events: Record<string, number> };
   exited: boolean;
 }
@@ -109,12 +112,14 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
   };
   const timers: ReturnType<typeof setInterval>[] = [];
   let lastStats: DaemonThreadStats | undefined;
+  let engineDir: string | undefined;
 
   try {
     // The daemon and a dom0 connection for setup.
     let setupClient: XsApi;
     if (plan.target.kind === 'engine') {
-      daemon = await startDaemonThread({ engine: plan.target.engine });
+      engineDir = makeScratchDir('xstorm-real-');
+      daemon = await startDaemonThread({ engine: plan.target.engine, engineOptions: { dir: engineDir } });
       daemon.onError((e) => fail(new RunFailedError(e.message, { cause: e })));
       setupClient = new XsClient(new RingClientTransport(await daemon.attach(0)), { clock });
     } else {
@@ -190,6 +195,7 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
             break;
           case 'snapshot':
             state.snapshot = msg.snapshot;
+            if (msg.thread) state.thread = msg.thread;
             wake();
             break;
           case 'fatal':
@@ -245,6 +251,7 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
     await until(() => workers.every((w) => w.connected), 'connecting the actors', 60000);
     const externalPid = plan.target.kind === 'socket' ? daemonPidForSocket(plan.target.path) : null;
     const externalBefore = externalPid ? readProcStats(externalPid) : null;
+    const daemonAtStart = daemon ? await daemon.stats() : undefined;
     const originMs = clock.now();
     for (const w of workers) w.worker.postMessage({ type: 'start', originMs } satisfies MainToWorker);
     const startsExpected = plan.scenario === 'paper-7.3' || plan.scenario === 'boot-storm';
@@ -259,6 +266,7 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
     endedBy ??= 'duration';
     const stopMs = Math.min(clock.now(), originMs + durationMs);
     Atomics.store(stopWords, 0, 1);
+    const daemonAtStop = daemon ? await daemon.stats() : undefined;
     for (const w of workers) w.worker.postMessage({ type: 'collect', stopMs, graceMs: opts.graceMs } satisfies MainToWorker);
     await until(() => workers.every((w) => w.snapshot), 'collecting the metrics', opts.graceMs + opts.heartbeatTimeoutMs + 5000);
 
@@ -280,14 +288,38 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
       durationS: (stopMs - originMs) / 1000,
       engineCounters,
       daemon: daemonFigures,
-      extra: { workers: workerCount, endedEarly: endedBy === 'duration' ? 0 : 1 },
+      extra: {
+        workers: workerCount,
+        endedEarly: endedBy === 'duration' ? 0 : 1,
+        ...(daemonAtStart && daemonAtStop ? threadFigures(workers, daemonAtStart, daemonAtStop) : {}),
+      },
     });
   } finally {
     for (const t of timers) clearInterval(t);
     await Promise.all(workers.map((w) => w.worker.terminate().catch(() => 0)));
     if (daemon) await daemon.stop().catch(() => undefined);
+    if (engineDir) removeScratchDir(engineDir);
     void lastStats;
   }
+}
+
+/**
+ * Where the threads' time went over the measured window (ring targets):
+ * the client threads' event-loop active time and wake-ups, the daemon
+ * thread's busy time, wake-ups, time inside processNext and requests served.
+ * `xstorm calibrate` fits a price per wake-up and per request from these.
+ */
+function threadFigures(workers: readonly WorkerState[], start: DaemonThreadStats, stop: DaemonThreadStats): Record<string, number> {
+  if (!workers.every((w) => w.thread)) return {};
+  return {
+    'threads.clientThreads': workers.length,
+    'threads.clientActiveMs': workers.reduce((t, w) => t + w.thread!.activeMs, 0),
+    'threads.clientWakes': workers.reduce((t, w) => t + w.thread!.wakes, 0),
+    'threads.daemonBusyMs': stop.cpuMs - start.cpuMs,
+    'threads.daemonServiceMs': stop.serviceMs - start.serviceMs,
+    'threads.daemonWakes': stop.wakes - start.wakes,
+    'threads.daemonRequests': stop.daemon.requests - start.daemon.requests,
+  };
 }
 
 function describeWorker(w: WorkerState): string {

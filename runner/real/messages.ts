@@ -45,5 +45,9 @@ export type WorkerToMain =
   | { readonly type: 'connected' }
   | { readonly type: 'heartbeat'; readonly requests: number; readonly commits: number; readonly eagain: number; readonly events: Record<string, number> }
   | { readonly type: 'actorDone'; readonly actorId: string; readonly actorClass: string; readonly error?: string }
-  | { readonly type: 'snapshot'; readonly snapshot: MetricsSnapshot }
+  /**
+   * The worker's metrics; `thread`: its event loop's active time and ring
+   * wake-ups between 'start' and 'collect'.
+   */
+  | { readonly type: 'snapshot'; readonly snapshot: MetricsSnapshot; readonly thread?: { readonly activeMs: number; readonly wakes: number } }
   | { readonly type: 'fatal'; readonly error: string };

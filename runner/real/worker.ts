@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { XsClient } from '../../protocol/client.ts';
-import { RingClientTransport } from '../../protocol/ring.ts';
+import { RingClientTransport, ringClientWakes } from '../../protocol/ring.ts';
+import { performance } from 'node:perf_hooks';
 import { connectUnixSocket } from '../../protocol/socket.ts';
 import type { ClientTransport } from '../../protocol/types.ts';
 import { getScenario } from '../../scenarios/index.ts';
@@ -28,9 +29,22 @@ let collectRequest: Extract<MainToWorker, { type: 'collect' }> | undefined;
 let wakeCollect: () => void = () => {};
 const collectAsked = new Promise<void>((resolve) => (wakeCollect = resolve));
 
+/**
+ * This thread's event-loop activity and ring wake-ups over the measured
+ * window (from 'start' to 'collect'): what calibration prices the client
+ * threads from.
+ */
+let windowStart: { elu: ReturnType<typeof performance.eventLoopUtilization>; wakes: number } | undefined;
+let windowFigures: { activeMs: number; wakes: number } | undefined;
+
 port.on('message', (msg: MainToWorker) => {
-  if (msg.type === 'start') startOrigin(msg.originMs);
-  else if (msg.type === 'collect') {
+  if (msg.type === 'start') {
+    windowStart = { elu: performance.eventLoopUtilization(), wakes: ringClientWakes() };
+    startOrigin(msg.originMs);
+  } else if (msg.type === 'collect') {
+    if (windowStart) {
+      windowFigures = { activeMs: performance.eventLoopUtilization(windowStart.elu).active, wakes: ringClientWakes() - windowStart.wakes };
+    }
     collectRequest = msg;
     wakeCollect();
   }
@@ -90,7 +104,7 @@ try {
   await Promise.race([host.settled, sleep(request.graceMs)]);
   host.close();
   await Promise.race([host.settled, sleep(1000)]);
-  post({ type: 'snapshot', snapshot: host.recorder.snapshot() });
+  post({ type: 'snapshot', snapshot: host.recorder.snapshot(), ...(windowFigures ? { thread: windowFigures } : {}) });
 } catch (error) {
   post({ type: 'fatal', error: error instanceof Error ? error.stack ?? error.message : String(error) });
 } finally {

@@ -4,9 +4,6 @@
  * discrete-event clock, pricing every request with a cost profile. The same
  * plan, seed and profile give byte-identical results.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as nodePath from 'node:path';
 import { Daemon } from '../../daemon/index.ts';
 import { createEngine, isEngineKind } from '../../engines/index.ts';
 import { XsClient } from '../../protocol/client.ts';
@@ -23,6 +20,7 @@ import { runSession } from '../session.ts';
 import type { Driver, ProgressListener, RunPlan } from '../types.ts';
 import { SimClock } from './clock.ts';
 import { SimServer } from './server.ts';
+import { makeScratchDir, removeScratchDir } from '../scratch-dir.ts';
 
 /** The simulation could not go on (no event pending, yet the run has not ended). */
 export class SimStallError extends Error {
@@ -30,24 +28,6 @@ export class SimStallError extends Error {
     super(`simulation stalled at ${(atMs / 1000).toFixed(3)} s: no event pending and the run has not ended (an actor waits for something that never comes)`);
     this.name = 'SimStallError';
   }
-}
-
-/**
- * A fresh directory for a file-backed engine: on tmpfs (`/dev/shm`) when the
- * machine has one. The files' real I/O time is irrelevant to a simulated
- * run (the profile prices the work from the counters), and a disk-backed
- * temp dir (e.g. ext4 with `discard`) makes each unlink cost milliseconds
- * of wall time.
- */
-function simEngineDir(): string {
-  for (const base of ['/dev/shm', os.tmpdir()]) {
-    try {
-      return fs.mkdtempSync(nodePath.join(base, 'xstorm-sim-'));
-    } catch {
-      // not writable here: try the next place
-    }
-  }
-  throw new Error('no writable temp directory for the simulated engine');
 }
 
 /** Checks that every counter the profile prices is one the engine reports (a typo would silently cost nothing). */
@@ -70,7 +50,8 @@ export async function runSimulated(plan: RunPlan, profile: CostProfile, onProgre
   if (!isEngineKind(kind)) throw new Error(`unknown engine ${kind}`);
   const scenario = getScenario(plan.scenario);
   const model = new CostModel(profile, kind);
-  const dir = simEngineDir();
+  // The files' real I/O time is irrelevant here (the profile prices the work).
+  const dir = makeScratchDir('xstorm-sim-');
   const engine = createEngine(kind, { dir });
   const daemon = new Daemon(engine);
   try {
@@ -118,7 +99,7 @@ export async function runSimulated(plan: RunPlan, profile: CostProfile, onProgre
     });
   } finally {
     daemon.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeScratchDir(dir);
   }
 }
 

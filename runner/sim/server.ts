@@ -83,6 +83,20 @@ export interface SimServerStats {
   readonly busyMs: number;
 }
 
+/**
+ * A client thread (see CostProfile.client): it works in turns. A turn
+ * starts when requests wait and the thread is idle, costs one wake-up, then
+ * `perRequestUs` per request queued when it started. The first request
+ * leaves as soon as it is ready (the leading doorbell); the others leave
+ * together at the end of the turn (the coalesced trailing doorbell), as the
+ * ring transport does (protocol/ring.ts `ringDaemonBellSoon`).
+ */
+interface ClientThread {
+  readonly queue: Outgoing[];
+  /** In a turn, or a turn is due at this instant. */
+  active: boolean;
+}
+
 /** The single simulated daemon; see the module comment. */
 export class SimServer {
   readonly #clock: SimClock;
@@ -98,23 +112,33 @@ export class SimServer {
   };
   readonly #finish = (): void => this.#complete();
 
-  /** Simulated time (ms) until which each client thread is busy. */
-  readonly #clientBusyUntil: number[];
-  readonly #clientUs: number;
+  readonly #clientThreads: ClientThread[];
+  /** The daemon thread sleeps on its bell: the next request pays the model's daemon wake-up. */
+  #asleep = true;
+  /**
+   * Loop iterations (CostProfile daemon.iterations): requests that arrived
+   * after the current iteration read the rings wait for the next one, and
+   * an iteration's replies leave together at its end.
+   */
+  readonly #iterations: boolean;
+  #held: Outgoing[] = [];
   #linkCount = 0;
 
   constructor(clock: SimClock, daemon: Daemon, model: CostModel) {
     this.#clock = clock;
     this.#daemon = daemon;
     this.#model = model;
-    this.#clientUs = model.clientPerRequestUs;
-    this.#clientBusyUntil = new Array<number>(model.clientThreads).fill(0);
+    this.#iterations = model.daemonIterations;
+    this.#clientThreads = model.hasClientThreads
+      ? Array.from({ length: model.clientThreads }, () => ({ queue: [], active: false }))
+      : [];
     this.#counters = daemon.engine.counters();
   }
 
   /** Opens a simulated connection for `domid` (the transport an XsClient runs on). */
   connect(domid: number): ClientTransport {
-    const link = new SimLink(this, this.#daemon, domid, this.#linkCount++ % this.#clientBusyUntil.length, this.#collect);
+    const threads = Math.max(1, this.#clientThreads.length);
+    const link = new SimLink(this, this.#daemon, domid, this.#linkCount++ % threads, this.#collect);
     this.#links.set(link.conn.id, link);
     return link;
   }
@@ -123,30 +147,67 @@ export class SimServer {
     return { requests: this.#requests, busyMs: this.#busyUs / 1000 };
   }
 
-  /** @internal A client sent a frame: it reaches the daemon after the transport delay. */
+  /** @internal A client sent a frame: its client thread (if modelled) prepares it, then it travels to the daemon. */
   _toDaemon(link: SimLink, frame: Uint8Array): void {
-    let delayMs = this.#model.transportUs(frame.length) / 1000;
-    if (this.#clientUs > 0) {
-      // The request waits for its client thread, which then works clientUs on it.
-      const now = this.#clock.now();
-      const start = Math.max(now, this.#clientBusyUntil[link.clientThread]!);
-      const done = start + this.#clientUs / 1000;
-      this.#clientBusyUntil[link.clientThread] = done;
-      delayMs += done - now;
+    const thread = this.#clientThreads[link.clientThread];
+    if (!thread) {
+      this.#depart(link, frame, 0);
+      return;
     }
-    this.#clock.schedule(delayMs, () => {
+    thread.queue.push({ link, frame });
+    if (!thread.active) {
+      thread.active = true;
+      // At this instant, after every request sent at it has been queued.
+      this.#clock.schedule(0, () => this.#turn(thread));
+    }
+  }
+
+  #turn(thread: ClientThread): void {
+    const items = thread.queue.splice(0);
+    if (items.length === 0) {
+      thread.active = false;
+      return;
+    }
+    const perUs = this.#model.clientPerRequestUs;
+    let us = this.#model.clientWakeUs + perUs;
+    this.#depart(items[0]!.link, items[0]!.frame, us);
+    us += perUs * (items.length - 1);
+    for (let i = 1; i < items.length; i++) this.#depart(items[i]!.link, items[i]!.frame, us);
+    // The next turn (requests sent meanwhile) starts when this one ends.
+    this.#clock.schedule(us / 1000, () => this.#turn(thread));
+  }
+
+  /** The frame leaves its client after `afterUs` and reaches the daemon after the transport delay. */
+  #depart(link: SimLink, frame: Uint8Array, afterUs: number): void {
+    this.#clock.schedule((afterUs + this.#model.transportUs(frame.length)) / 1000, () => {
       if (link.conn.closed) return;
-      link.inSizes.push(frame.length);
-      link.conn.receive(frame);
+      if (this.#iterations && !this.#asleep) {
+        this.#held.push({ link, frame });
+        return;
+      }
+      this.#receive(link, frame);
       this.#serveNext();
     });
   }
 
+  #receive(link: SimLink, frame: Uint8Array): void {
+    if (link.conn.closed) return;
+    link.inSizes.push(frame.length);
+    link.conn.receive(frame);
+  }
+
   #serveNext(): void {
-    if (this.#busy || !this.#daemon.hasWork()) return;
+    if (this.#busy) return;
+    if (!this.#daemon.hasWork()) {
+      this.#endIteration();
+      return;
+    }
     const before = this.#counters;
     const served = this.#daemon.processNext();
-    if (served === undefined) return;
+    if (served === undefined) {
+      this.#endIteration();
+      return;
+    }
     const after = this.#daemon.engine.counters();
     this.#counters = after;
     let bytesIn = 0;
@@ -161,7 +222,8 @@ export class SimServer {
     }
     let bytesOut = 0;
     for (const o of this.#outbox) bytesOut += o.frame.length;
-    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut);
+    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs : 0);
+    this.#asleep = false;
     this.#requests++;
     this.#busyUs += serviceUs;
     this.#busy = true;
@@ -170,12 +232,32 @@ export class SimServer {
 
   #complete(): void {
     this.#busy = false;
+    if (!this.#iterations) this.#sendReplies();
+    this.#serveNext();
+  }
+
+  /** No request left to serve: send the iteration's replies, then read what arrived meanwhile, or sleep. */
+  #endIteration(): void {
+    this.#sendReplies();
+    if (this.#held.length > 0) {
+      const held = this.#held;
+      this.#held = [];
+      for (const { link, frame } of held) this.#receive(link, frame);
+      if (this.#daemon.hasWork()) {
+        this.#serveNext();
+        return;
+      }
+    }
+    this.#asleep = true;
+  }
+
+  #sendReplies(): void {
+    if (this.#outbox.length === 0) return;
     const out = this.#outbox;
     this.#outbox = [];
     for (const { link, frame } of out) {
       this.#clock.schedule(this.#model.transportUs(frame.length) / 1000, () => link.deliver(frame), true);
     }
-    this.#serveNext();
   }
 
   readonly #links = new Map<number, SimLink>();

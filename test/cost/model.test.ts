@@ -35,6 +35,16 @@ test('service time = base + Σ price × counter increase + daemon per-byte cost'
   assert.equal(model.serviceUs({}, { renames: 2 }, 0, 0), 140);
 });
 
+test('the daemon loop\'s overhead per request is part of every service time and shows in the breakdown', () => {
+  const p = profile();
+  const model = new CostModel({ ...p, daemon: { perByteUs: 0.25, perRequestUs: 4, wakeUs: 9 } }, 'trie');
+  assert.equal(model.serviceUs({ nodesAllocated: 0 }, { nodesAllocated: 3 }, 0, 8), 50 + 4 + 2 * 3 + 0.25 * 8);
+  assert.deepEqual(model.breakdownUs({ nodesAllocated: 0 }, { nodesAllocated: 3 }, 0, 8), { requestBase: 50, daemonBytes: 2, daemonLoop: 4, nodesAllocated: 6 });
+  assert.equal(model.daemonWakeUs, 9);
+  assert.equal(model.daemonIterations, false);
+  assert.equal(model.hasClientThreads, false);
+});
+
 test('transport delay = latency + per-byte', () => {
   const model = new CostModel(profile(), 'trie');
   assert.equal(model.transportUs(0), 10);

@@ -25,6 +25,15 @@ test('a small real-time run end to end: 2 guests, 1 s, short-txn on trie', async
   assert.ok((result.engineCounters['commits'] ?? result.commits) >= result.commits);
   assert.ok(result.daemon.cpuMs !== null && result.daemon.rssBytes !== null);
   assert.equal(result.extra?.['workers'], 2);
+  // Where the threads' time went (what calibration fits wake-up prices from).
+  const x = result.extra!;
+  assert.equal(x['threads.clientThreads'], 2);
+  const requests = x['threads.daemonRequests']!;
+  assert.ok(requests > 0 && Math.abs(requests - result.requests) <= 0.1 * result.requests + 10, `daemon served ${requests}, guests sent ${result.requests}`);
+  assert.ok(x['threads.clientWakes']! > 0 && x['threads.clientWakes']! <= requests + 10, `client wakes ${x['threads.clientWakes']}`);
+  assert.ok(x['threads.daemonWakes']! > 0 && x['threads.daemonWakes']! <= requests + 10, `daemon wakes ${x['threads.daemonWakes']}`);
+  assert.ok(x['threads.clientActiveMs']! > 0);
+  assert.ok(x['threads.daemonServiceMs']! > 0 && x['threads.daemonServiceMs']! < x['threads.daemonBusyMs']!);
 });
 
 const faulty = (fault: string): RunPlan => ({ scenario: 'faulty', params: { fault }, guests: 2, seed: 1, durationS: 30, target: { kind: 'engine', engine: 'trie' }, rep: 0 });

@@ -55,3 +55,37 @@ test('a write that allocates nodes costs its counter price on top of the base', 
   c.close();
   daemon.close();
 });
+
+test('modelled threads: a client turn pays one wake-up, its first request leaves early and the rest at its end; the daemon serves in iterations and pays a wake-up only when asleep', async () => {
+  const threaded = parseProfile({
+    profileVersion: 1, name: 'unit-threads', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
+    transport: { latencyUs: 0, perByteUs: 0 },
+    client: { perRequestUs: 5, threads: 1, wakeUs: 20 },
+    daemon: { perByteUs: 0, perRequestUs: 3, wakeUs: 7, iterations: true },
+    engines: { trie: { requestBaseUs: 100, counters: {} } },
+  });
+  const clock = new SimClock();
+  const daemon = new Daemon(createEngine('trie'));
+  const server = new SimServer(clock, daemon, new CostModel(threaded, 'trie'));
+  const seen: string[] = [];
+  const client = (name: string) => new XsClient(server.connect(0), {
+    clock,
+    observer: { onRequest: (_type, start, end) => seen.push(`${name} ${start.toFixed(3)}-${end.toFixed(3)}`) },
+  });
+  const a = client('a');
+  const b = client('b');
+  const done = Promise.all([a.read('/tool/xenstored').then(() => a.read('/tool/xenstored')), b.read('/tool/xenstored')]);
+  let finished = false;
+  void done.then(() => (finished = true));
+  await clock.run(1000, () => finished);
+  // Client turn at 0: wake 20 + 5 → a leaves at 25 µs; b at the turn's end, 30.
+  // Daemon asleep: a served 25–135 (100 + loop 3 + wake 7); b arrived during
+  // that iteration, so it waits for the next one: 135–238, no wake-up. a's
+  // reply leaves at the end of its iteration (135); a's second read wakes the
+  // client thread again (135 + 25 = 160) and is served after b: 238–341.
+  assert.deepEqual(seen, ['a 0.000-0.135', 'b 0.000-0.238', 'a 0.135-0.341']);
+  assert.deepEqual(server.stats(), { requests: 3, busyMs: 0.316 });
+  a.close();
+  b.close();
+  daemon.close();
+});

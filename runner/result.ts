@@ -24,7 +24,9 @@ export function targetDescription(target: Target): string {
 
 /**
  * The grid-cell key of a run: scenario, engine label, driver, guests, the
- * parameters that differ from the scenario's defaults, and the repetition.
+ * parameters that differ from the scenario's defaults, the repetition and,
+ * for a simulated run with a named profile, `profile=<name>` (the same cell
+ * under two cost profiles is two cells).
  */
 export function runKey(plan: RunPlan, scenario: AnyScenario, driver: 'real' | 'sim'): string {
   const defaults = defaultParams(scenario);
@@ -32,7 +34,8 @@ export function runKey(plan: RunPlan, scenario: AnyScenario, driver: 'real' | 's
     .filter((k) => plan.params[k] !== defaults[k])
     .sort()
     .map((k) => `${k}=${plan.params[k]}`);
-  return [plan.scenario, targetEngineLabel(plan.target), driver, `g${plan.guests}`, ...changed, `r${plan.rep}`].join('/');
+  const profile = driver === 'sim' && plan.profile ? [`profile=${plan.profile}`] : [];
+  return [plan.scenario, targetEngineLabel(plan.target), driver, `g${plan.guests}`, ...changed, `r${plan.rep}`, ...profile].join('/');
 }
 
 /** What a driver measured besides the actors' metrics. */

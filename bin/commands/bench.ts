@@ -100,15 +100,24 @@ export function headlineText(runs: readonly RunResult[], mainProfile: string): s
   return lines.join('\n');
 }
 
+/** Whether a calibrated profile prices the pipeline's threads (client wake-ups, daemon iterations). */
+function isThreadModelProfile(profile: CostProfile): boolean {
+  return profile.client?.wakeUs !== undefined && profile.daemon.iterations === true;
+}
+
 /** This machine's calibrated profile: cached, or measured now (quick) and cached. */
 async function calibratedProfile(name: string | undefined, log: (s: string) => void): Promise<CostProfile> {
   const wanted = name ?? defaultCalibratedName();
   try {
-    return loadProfile(wanted);
+    const cached = loadProfile(wanted);
+    // A cached profile from before the thread model (client wake-ups, daemon
+    // iterations) would price the real-time pipeline the old way: re-measure.
+    if (name !== undefined || isThreadModelProfile(cached)) return cached;
+    log(`cached profile ${wanted} predates the thread model of xstorm calibrate: measuring this machine again (quick calibration)...`);
   } catch (error) {
     if (name !== undefined || !(error instanceof CostProfileError)) throw error;
+    log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
   }
-  log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
   const profile = await calibrate({ name: wanted, quick: true });
   const file = nodePath.join(profileCacheDir(), `${wanted}.json`);
   writeProfileFile(file, profile);
@@ -162,8 +171,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     } finally {
       bar.stop();
     }
-    // The same cell under two profiles must stay two keys in results.json.
-    const runs = measured.map((r) => ({ ...r, key: `${r.key}/profile=${r.profile}` }));
+    // Run keys name the profile (runner/result.ts runKey): the same cell under two profiles stays two keys.
+    const runs = measured;
     const headline = benchHeadline(runs, main.name);
     const id = newResultsId('bench', args.ci ? 'ci' : 'paper');
     const file: ResultsFile = {

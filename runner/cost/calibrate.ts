@@ -31,7 +31,7 @@ export interface CalibrateOptions {
   readonly name?: string;
   /** Engines to measure (default: every engine whose factory works). */
   readonly engines?: readonly EngineKind[];
-  /** Timed repetitions per request kind (default 150; `quick` uses 40). */
+  /** Timed repetitions per request kind (default 600; `quick` uses 200): rare stalls (GC, preemption) are part of the mean, so it needs many. */
   readonly repetitions?: number;
   readonly quick?: boolean;
   /** Progress (0..1) and a note, for a progress bar. */
@@ -347,7 +347,7 @@ export function availableEngines(): EngineKind[] {
 
 /** Measures this machine and returns a validated profile. */
 export async function calibrate(options: CalibrateOptions = {}): Promise<CostProfile> {
-  const reps = options.repetitions ?? (options.quick ? 40 : 150);
+  const reps = options.repetitions ?? (options.quick ? 200 : 600);
   const engines = options.engines ?? availableEngines();
   const sizes = options.quick ? [5, 60] : [5, 40, 120];
   const steps = engines.length * sizes.length + 2 + (engines.includes('trie') ? (options.quick ? 4 : 6) : 0);

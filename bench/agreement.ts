@@ -12,11 +12,11 @@
  * checked by benchmarks that print their figures). Exit code 1 when a
  * cell is outside the tolerance, 2 for bad flags.
  *
- * Usage: npm run bench:agreement [-- --profile <name|file> --reps 3 --duration 5 --tolerance 0.2 --cells short-txn:2,4,8/paper-7.1:4,16 --engines tdb,trie]
+ * Usage: npm run bench:agreement [-- --profile <name|file> | --save-profile <file>] [--reps 3 --duration 5 --tolerance 0.2 --cells short-txn:2,4,8/paper-7.1:4,16 --engines tdb,trie]
  */
 import { parseBenchArgs, positiveNumber } from './args.ts';
 import { calibrate } from '../runner/cost/calibrate.ts';
-import { loadProfile } from '../runner/cost/load.ts';
+import { loadProfile, writeProfileFile } from '../runner/cost/load.ts';
 import { createRealDriver } from '../runner/real/index.ts';
 import { runSimulated } from '../runner/sim/driver.ts';
 import { getScenario, validateParams } from '../scenarios/index.ts';
@@ -25,10 +25,11 @@ import type { EngineKind } from '../engines/index.ts';
 import type { RunPlan } from '../runner/types.ts';
 import type { RunResult } from '../reports/schema.ts';
 
-const USAGE = 'Usage: npm run bench:agreement [-- --profile <name|file> --reps 3 --duration 5 --tolerance 0.2 --cells short-txn:2,4,8/paper-7.1:4,16 --engines tdb,trie]';
+const USAGE = 'Usage: npm run bench:agreement [-- --profile <name|file> | --save-profile <file>] [--reps 3 --duration 5 --tolerance 0.2 --cells short-txn:2,4,8/paper-7.1:4,16 --engines tdb,trie]';
 const args = parseBenchArgs(
   {
     profile: { type: 'string' },
+    'save-profile': { type: 'string' },
     reps: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
     tolerance: { type: 'string', default: '0.2' },
@@ -67,6 +68,7 @@ const note = (text: string) => process.stderr.write(`${text}\n`);
 const profile = args.profile
   ? loadProfile(args.profile)
   : await calibrate({ name: 'agreement', quick: true, engines: ['tdb', 'trie'], onProgress: (f, n) => note(`calibrate ${(f * 100).toFixed(0)}% ${n}`) });
+if (args['save-profile']) writeProfileFile(args['save-profile'], profile);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -105,6 +107,10 @@ const c = profile.client;
 process.stdout.write(
   `profile ${profile.name}: client ${c ? `${c.perRequestUs} us/request + ${c.wakeUs ?? 0} us/wake-up on ${c.threads} thread(s)` : 'not modelled'}, `
   + `daemon loop ${profile.daemon.perRequestUs ?? 0} us/request + ${profile.daemon.wakeUs ?? 0} us/wake-up, transport ${profile.transport.latencyUs} us\n`
+  + engines.map((e) => {
+    const p = profile.engines[e]?.pipeline;
+    return p ? `${e} in the pipeline: service x${p.serviceScale}, client ${p.clientPerRequestUs} + ${p.clientWakeUs}/wake-up, daemon loop ${p.daemonPerRequestUs} + ${p.daemonWakeUs}/wake-up (us)\n` : '';
+  }).join('')
   + `real: median of ${reps} runs of ${durationS} s (each run in brackets); sim: one seeded run; tolerance ±${(tolerance * 100).toFixed(0)}%\n\n`
   + '| scenario | engine | N | real goodput/s | sim goodput/s | sim vs real | real abort | sim abort | verdict |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n'
   + `${rows.join('\n')}\n\n${misses === 0 ? `all ${rows.length} cells agree` : `${misses} of ${rows.length} cells outside ±${(tolerance * 100).toFixed(0)}%`}\n`,

@@ -1,6 +1,6 @@
 /**
  * Where the drivers and calibration keep a file-backed engine's files
- * (`tdb`, `tdb-pernode`): a fresh directory on tmpfs (`/dev/shm`) when the
+ * (`tdb`; the others keep the store in memory): a fresh directory on tmpfs (`/dev/shm`) when the
  * machine has one, else in the temp dir.
  *
  * Why tmpfs: xenstored never fsyncs its TDB (engines/tdb/README.md), so its

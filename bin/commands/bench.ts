@@ -102,7 +102,7 @@ export function headlineText(runs: readonly RunResult[], mainProfile: string): s
 
 /** Whether a calibrated profile prices the pipeline's threads (client wake-ups, daemon iterations). */
 function isThreadModelProfile(profile: CostProfile): boolean {
-  return profile.client?.wakeUs !== undefined && profile.daemon.iterations === true;
+  return profile.client?.wakeUs !== undefined && profile.daemon.iterations === true && profile.wake !== undefined;
 }
 
 /** This machine's calibrated profile: cached, or measured now (quick) and cached. */

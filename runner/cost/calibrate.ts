@@ -243,8 +243,9 @@ async function measureTransportUs(rounds: number): Promise<number> {
   }
 }
 
-/** What the real-time driver's threads cost, fitted by {@link measurePipeline}. */
+/** One engine in the real-time driver's pipeline, fitted by {@link measurePipeline}. */
 export interface PipelineCosts {
+  readonly engine: EngineKind;
   /** Client threads hosting the guests (cores − 1). */
   readonly threads: number;
   /** Client-thread CPU per request and per wake-up (µs). */
@@ -253,12 +254,23 @@ export interface PipelineCosts {
   /** Daemon-thread loop overhead (outside processNext) per request and per wake-up (µs). */
   readonly daemonUs: number;
   readonly daemonWakeUs: number;
-  /** One-way latency left over at 1 guest once both threads' work is accounted for (µs, ≥ 0). */
-  readonly latencyUs: number;
+  /** The engine's work measured in the daemon thread ÷ its in-process price for the same counters. */
+  readonly serviceScale: number;
   /** Median request round trip at 1 guest (µs). */
   readonly rttUs: number;
-  /** Each run: guests, requests/s, and per request: client µs, client wakes, daemon overhead µs, daemon wakes. */
-  readonly runs: readonly { guests: number; requestsPerS: number; clientUs: number; clientWakes: number; daemonUs: number; daemonWakes: number }[];
+  /** Each run: guests, requests/s, and per request: client µs, client wakes, daemon overhead µs, daemon wakes, engine work measured and priced in-process (µs). */
+  readonly runs: readonly PipelineRun[];
+}
+
+interface PipelineRun {
+  guests: number;
+  requestsPerS: number;
+  clientUs: number;
+  clientWakes: number;
+  daemonUs: number;
+  daemonWakes: number;
+  serviceUs: number;
+  pricedUs: number;
 }
 
 /**
@@ -271,7 +283,7 @@ export function fitWakeAndRequest(rows: readonly { wakesPerRequest: number; usPe
 }
 
 /**
- * The real-time driver's pipeline on this machine: short-txn on `trie`
+ * One engine in the real-time driver's pipeline on this machine: short-txn
  * through worker threads, XsClient, rings and the daemon thread, at a few
  * guest counts. Each run reports (runner/real/driver.ts `threads.*`) the
  * client threads' event-loop active time and wake-ups, and the daemon
@@ -279,58 +291,79 @@ export function fitWakeAndRequest(rows: readonly { wakesPerRequest: number; usPe
  * sleeps between requests pays a wake-up for each; one that finds more work
  * when it wakes shares it over the batch. So per thread, CPU per request =
  * wake × wakes per request + per request, fitted across the runs. The
- * engine's own service (processNext) is priced by the counter fit and is
- * taken out of the daemon's figures. At 1 guest, the median round trip not
- * covered by both threads' work is the transport latency (often 0: a thread
- * does part of its work after sending).
+ * engine's own work inside the daemon thread is compared with what the
+ * in-process fit (`costs`) prices for the same counters' increase over the
+ * window: their ratio is the engine's service scale (file work, for one,
+ * costs more beside busy threads of the same process). The median round
+ * trip at 1 guest places the wake-ups' CPU before or after the first output
+ * (see `calibrate`).
  */
-async function measurePipeline(seconds: number, guestCounts: readonly number[], onRun?: (guests: number) => void): Promise<PipelineCosts> {
+async function measurePipeline(engine: EngineKind, costs: EngineCosts, seconds: number, guestCounts: readonly number[], onRun?: (guests: number) => void): Promise<PipelineCosts> {
   const scenario = getScenario('short-txn');
   const threads = Math.max(1, os.availableParallelism() - 1);
-  const runs: PipelineCosts['runs'][number][] = [];
+  const runs: PipelineRun[] = [];
   let rttUs = 0;
-  let latencyUs = 0;
+  const price = (before: Record<string, number>, after: Record<string, number>, requests: number) => {
+    let us = costs.requestBaseUs * requests;
+    for (const [name, p] of Object.entries(costs.counters)) us += p * ((after[name] ?? 0) - (before[name] ?? 0));
+    return us;
+  };
   for (const guests of guestCounts) {
+    let pricedUs = 0;
     // Each run starts fresh worker threads whose code is not yet optimised:
     // runs of a few seconds (like the runs being predicted), not shorter, or
     // the warm-up inflates the prices.
-    const r = await createRealDriver({}).run({
+    const r = await createRealDriver({
+      onWindow: (start, stop) => (pricedUs = price(start.engineCounters, stop.engineCounters, stop.daemon.requests - start.daemon.requests)),
+    }).run({
       scenario: 'short-txn', params: validateParams(scenario, {}), guests: guests * threads, seed: 1, durationS: seconds,
-      target: { kind: 'engine', engine: 'trie' }, rep: 0,
+      target: { kind: 'engine', engine }, rep: 0,
     });
     const e = r.extra ?? {};
     const requests = e['threads.daemonRequests'] ?? 0;
     if (!(requests > 0) || e['threads.clientActiveMs'] === undefined) {
-      throw new Error(`calibration: the real-time driver reported no thread figures for ${guests * threads} guests (requests ${requests})`);
+      throw new Error(`calibration: the real-time driver reported no thread figures for ${engine} with ${guests * threads} guests (requests ${requests})`);
     }
-    const run = {
+    const run: PipelineRun = {
       guests: guests * threads,
       requestsPerS: r.throughput,
       clientUs: (e['threads.clientActiveMs']! * 1000) / requests,
       clientWakes: e['threads.clientWakes']! / requests,
       daemonUs: ((e['threads.daemonBusyMs']! - e['threads.daemonServiceMs']!) * 1000) / requests,
       daemonWakes: e['threads.daemonWakes']! / requests,
+      serviceUs: (e['threads.daemonServiceMs']! * 1000) / requests,
+      pricedUs: pricedUs / requests,
     };
     runs.push(run);
-    if (guests === 1) {
-      rttUs = r.requestLatency.p50 * 1000;
-      const serviceUs = (e['threads.daemonServiceMs']! * 1000) / requests;
-      latencyUs = Math.max(0, (rttUs - run.clientUs - run.daemonUs - serviceUs) / 2);
-    }
+    if (guests === 1) rttUs = r.requestLatency.p50 * 1000;
     onRun?.(guests * threads);
   }
   const client = fitWakeAndRequest(runs.map((r) => ({ wakesPerRequest: r.clientWakes, usPerRequest: r.clientUs })));
   const daemon = fitWakeAndRequest(runs.map((r) => ({ wakesPerRequest: r.daemonWakes, usPerRequest: r.daemonUs })));
+  const priced = runs.reduce((t, r) => t + r.pricedUs, 0);
   return {
+    engine,
     threads,
     clientUs: client.perRequestUs,
     clientWakeUs: client.wakeUs,
     daemonUs: daemon.perRequestUs,
     daemonWakeUs: daemon.wakeUs,
-    latencyUs,
+    serviceScale: priced > 0 ? runs.reduce((t, r) => t + r.serviceUs, 0) / priced : 1,
     rttUs,
     runs,
   };
+}
+
+/** Engines measured in the real-time pipeline: trie first (its threads are the defaults); quick: trie and tdb only. */
+function pipelineEngines(engines: readonly EngineKind[], quick: boolean): EngineKind[] {
+  const wanted: EngineKind[] = quick ? ['trie', 'tdb'] : ['trie', ...engines.filter((e) => e !== 'trie')];
+  return wanted.filter((e) => engines.includes(e));
+}
+
+/** Guests per client thread of the pipeline runs: a spread of batch sizes for the wake-up fit. */
+function pipelineGuests(engine: EngineKind, quick: boolean): number[] {
+  if (engine === 'trie') return quick ? [1, 2, 4, 16] : [1, 2, 4, 8, 16, 32];
+  return quick ? [1, 2, 4] : [1, 2, 4, 8];
 }
 
 /** Engines whose factory works on this build (the modern ones may still be ENOSYS stubs). */
@@ -350,7 +383,8 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
   const reps = options.repetitions ?? (options.quick ? 200 : 600);
   const engines = options.engines ?? availableEngines();
   const sizes = options.quick ? [5, 60] : [5, 40, 120];
-  const steps = engines.length * sizes.length + 2 + (engines.includes('trie') ? (options.quick ? 4 : 6) : 0);
+  const pipelineRuns = engines.includes('trie') ? pipelineEngines(engines, options.quick ?? false).reduce((n, kind) => n + pipelineGuests(kind, options.quick ?? false).length, 0) : 0;
+  const steps = engines.length * sizes.length + 2 + pipelineRuns;
   let step = 0;
   const progress = (note: string) => options.onProgress?.(++step / steps, note);
   const costs: Record<string, EngineCosts> = {};
@@ -369,16 +403,36 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
   let daemon: { perByteUs: number; perRequestUs?: number; wakeUs?: number; iterations?: boolean } = { perByteUs: 0 };
   let transportHow = 'thread ping-pong through Atomics (the rings\' doorbell)';
   let pipelineFit: Record<string, unknown> | undefined;
+  let wake: { latencyUs: number; leadFraction: number } | undefined;
   if (engines.includes('trie')) {
-    const m = await measurePipeline(options.quick ? 3 : 5, options.quick ? [1, 2, 4, 16] : [1, 2, 4, 8, 16, 32], (g) => progress(`real-time pipeline, ${g} guests`));
     const p4 = (v: number) => Number(v.toPrecision(4));
-    transportUs = m.latencyUs;
-    client = { perRequestUs: p4(m.clientUs), threads: m.threads, wakeUs: p4(m.clientWakeUs) };
-    daemon = { perByteUs: 0, perRequestUs: p4(m.daemonUs), wakeUs: p4(m.daemonWakeUs), iterations: true };
-    transportHow = `real-time driver on trie short-txn at ${m.runs.map((r) => r.guests).join('/')} guests on ${m.threads} client thread(s): `
-      + `client ${m.clientUs.toFixed(1)} us per request + ${m.clientWakeUs.toFixed(1)} us per wake-up, daemon loop ${m.daemonUs.toFixed(1)} us per request + ${m.daemonWakeUs.toFixed(1)} us per wake-up `
-      + `(fitted per thread over the runs); 1 guest: median round trip ${m.rttUs.toFixed(1)} us leaves ${m.latencyUs.toFixed(1)} us each way; bare thread hop ${threadHopUs.toFixed(1)} us`;
-    pipelineFit = { pipeline: m.runs.map((r) => ({ ...r, requestsPerS: Math.round(r.requestsPerS), clientUs: p4(r.clientUs), clientWakes: p4(r.clientWakes), daemonUs: p4(r.daemonUs), daemonWakes: p4(r.daemonWakes) })) };
+    const fits: Record<string, unknown> = {};
+    for (const kind of pipelineEngines(engines, options.quick ?? false)) {
+      const m = await measurePipeline(kind, costs[kind]!, options.quick ? 3 : 5, pipelineGuests(kind, options.quick ?? false), (g) => progress(`real-time pipeline, ${kind}, ${g} guests`));
+      costs[kind] = {
+        ...costs[kind]!,
+        pipeline: { serviceScale: p4(m.serviceScale), clientPerRequestUs: p4(m.clientUs), clientWakeUs: p4(m.clientWakeUs), daemonPerRequestUs: p4(m.daemonUs), daemonWakeUs: p4(m.daemonWakeUs) },
+      };
+      fits[kind] = m.runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'guests' ? v : k === 'requestsPerS' ? Math.round(v) : p4(v)])));
+      if (kind !== 'trie') continue;
+      // trie's threads are the defaults for engines measured in-process only.
+      // A sleeping thread runs a thread hop after its bell (the latency); the
+      // share of the wake-ups' CPU spent before the first output is what
+      // the 1-guest round trip leaves once both hops and both threads'
+      // per-request work are counted.
+      const one = m.runs[0]!;
+      const lead = (m.rttUs - 2 * threadHopUs - m.clientUs - m.daemonUs - one.serviceUs) / Math.max(1e-9, m.clientWakeUs + m.daemonWakeUs);
+      wake = { latencyUs: p4(threadHopUs), leadFraction: Number(Math.min(1, Math.max(0, lead)).toFixed(3)) };
+      transportUs = 0;
+      client = { perRequestUs: p4(m.clientUs), threads: m.threads, wakeUs: p4(m.clientWakeUs) };
+      daemon = { perByteUs: 0, perRequestUs: p4(m.daemonUs), wakeUs: p4(m.daemonWakeUs), iterations: true };
+      transportHow = `real-time driver on trie short-txn at ${m.runs.map((r) => r.guests).join('/')} guests on ${m.threads} client thread(s): `
+        + `client ${m.clientUs.toFixed(1)} us per request + ${m.clientWakeUs.toFixed(1)} us per wake-up, daemon loop ${m.daemonUs.toFixed(1)} us per request + ${m.daemonWakeUs.toFixed(1)} us per wake-up `
+        + `(fitted per thread over the runs); a sleeping thread wakes a bare thread hop (${threadHopUs.toFixed(1)} us) after its bell, and the 1-guest median round trip (${m.rttUs.toFixed(1)} us) `
+        + `puts ${(wake.leadFraction * 100).toFixed(0)} % of the wake-ups' CPU before the first output; `
+        + 'engines.*.pipeline: the same fit with each engine measured, and its in-pipeline service scale';
+    }
+    pipelineFit = { pipeline: fits };
   }
   progress(`transport ${transportUs.toFixed(1)} us one way`);
   const cpus = os.cpus();
@@ -400,6 +454,7 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
     ],
     transport: { latencyUs: Number(transportUs.toPrecision(4)), perByteUs: 0 },
     ...(client ? { client } : {}),
+    ...(wake ? { wake } : {}),
     daemon,
     engines: costs,
     ...(pipelineFit ? { fit: pipelineFit } : {}),

@@ -15,13 +15,18 @@ export class CostModel {
   readonly transportLatencyUs: number;
   readonly transportPerByteUs: number;
   /** Client-thread CPU per request (0: clients have their own CPUs) and the number of such threads. */
-  readonly clientPerRequestUs: number;
+  clientPerRequestUs: number;
   readonly clientThreads: number;
   /** Extra client-thread CPU when a request finds its thread asleep (µs). */
   readonly clientWakeUs: number;
   /** Daemon-thread overhead per request outside the engine, and when a request finds it asleep (µs). */
   readonly daemonPerRequestUs: number;
   readonly daemonWakeUs: number;
+  /** Factor on the engine's work (base + counters) measured in the real-time pipeline (EngineCosts.pipeline; 1 without). */
+  readonly serviceScale: number;
+  /** Latency of a sleeping modelled thread's wake-up, and the share of its wake-up CPU spent before its first output (CostProfile.wake). */
+  readonly wakeLatencyUs: number;
+  readonly wakeLeadFraction: number;
   /** Whether the profile models the client threads at all (CostProfile.client). */
   readonly hasClientThreads: boolean;
   /** Whether the daemon works in loop iterations (CostProfile daemon.iterations). */
@@ -39,10 +44,15 @@ export class CostModel {
     this.transportPerByteUs = profile.transport.perByteUs;
     this.clientPerRequestUs = profile.client?.perRequestUs ?? 0;
     this.clientThreads = profile.client?.threads ?? 1;
-    this.clientWakeUs = profile.client?.wakeUs ?? 0;
-    this.daemonPerRequestUs = profile.daemon.perRequestUs ?? 0;
-    this.daemonWakeUs = profile.daemon.wakeUs ?? 0;
+    const pipeline = costs.pipeline;
+    this.clientPerRequestUs = pipeline?.clientPerRequestUs ?? this.clientPerRequestUs;
+    this.clientWakeUs = pipeline?.clientWakeUs ?? profile.client?.wakeUs ?? 0;
+    this.daemonPerRequestUs = pipeline?.daemonPerRequestUs ?? profile.daemon.perRequestUs ?? 0;
+    this.daemonWakeUs = pipeline?.daemonWakeUs ?? profile.daemon.wakeUs ?? 0;
+    this.serviceScale = pipeline?.serviceScale ?? 1;
     this.hasClientThreads = profile.client !== undefined;
+    this.wakeLatencyUs = profile.wake?.latencyUs ?? 0;
+    this.wakeLeadFraction = profile.wake?.leadFraction ?? 1;
     this.daemonIterations = profile.daemon.iterations ?? false;
     const priced = Object.entries(costs.counters).filter(([, price]) => price > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#names = priced.map(([name]) => name);
@@ -55,32 +65,36 @@ export class CostModel {
   }
 
   /**
-   * Daemon service time (µs) of one request: base + the daemon loop's
-   * overhead per request + Σ price × (after − before)
-   * over the priced counters + per-byte cost of the request and every frame
-   * it sent (reply and watch events). A counter missing from a snapshot
-   * counts as 0.
+   * Daemon service time (µs) of one request: the engine's work, (base +
+   * Σ price × (after − before) over the priced counters) × the pipeline's
+   * service scale, + the daemon loop's overhead per request + per-byte
+   * cost of the request and every frame it sent (reply and watch events).
+   * A counter missing from a snapshot counts as 0.
    */
   serviceUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): number {
-    let us = this.requestBaseUs + this.daemonPerRequestUs + this.daemonPerByteUs * (bytesIn + bytesOut);
+    // (Summed in this order so that a profile without a pipeline section
+    // gives bit-identical times to earlier versions: scale 1 is exact.)
+    const scale = this.serviceScale;
+    let us = this.requestBaseUs * scale + this.daemonPerRequestUs + this.daemonPerByteUs * (bytesIn + bytesOut);
     const names = this.#names;
     const prices = this.#prices;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       const delta = (after[name] ?? 0) - (before[name] ?? 0);
-      if (delta !== 0) us += prices[i]! * delta;
+      if (delta !== 0) us += prices[i]! * delta * scale;
     }
     return us;
   }
 
   /** The same pricing, itemised per component (for reports and the fit script). */
   breakdownUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): Record<string, number> {
-    const out: Record<string, number> = { requestBase: this.requestBaseUs, daemonBytes: this.daemonPerByteUs * (bytesIn + bytesOut) };
+    const scale = this.serviceScale;
+    const out: Record<string, number> = { requestBase: this.requestBaseUs * scale, daemonBytes: this.daemonPerByteUs * (bytesIn + bytesOut) };
     if (this.daemonPerRequestUs > 0) out['daemonLoop'] = this.daemonPerRequestUs;
     for (let i = 0; i < this.#names.length; i++) {
       const name = this.#names[i]!;
       const delta = (after[name] ?? 0) - (before[name] ?? 0);
-      if (delta !== 0) out[name] = this.#prices[i]! * delta;
+      if (delta !== 0) out[name] = this.#prices[i]! * delta * scale;
     }
     return out;
   }

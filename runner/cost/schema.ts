@@ -26,6 +26,21 @@ export const EngineCostsSchema = z.strictObject({
   counters: z.record(z.string().min(1), Micros),
   /** Where each price comes from (counter name or `requestBaseUs` → source ids / reasoning). */
   notes: z.record(z.string(), z.string()).optional(),
+  /**
+   * This engine in the real-time pipeline (calibrated profiles): its work
+   * measured inside the daemon thread while the client threads run, as a
+   * factor on the in-process prices above (`serviceScale`: file work, for
+   * one, costs more beside busy threads of the same process), and the
+   * client and daemon threads' prices measured with this engine (they
+   * replace `client.perRequestUs`/`wakeUs` and `daemon.perRequestUs`/`wakeUs`).
+   */
+  pipeline: z.strictObject({
+    serviceScale: z.number().finite().positive(),
+    clientPerRequestUs: Micros,
+    clientWakeUs: Micros,
+    daemonPerRequestUs: Micros,
+    daemonWakeUs: Micros,
+  }).optional(),
 });
 export type EngineCosts = z.infer<typeof EngineCostsSchema>;
 
@@ -74,6 +89,15 @@ export const CostProfileSchema = z
        */
       wakeUs: Micros.optional(),
     }).optional(),
+    /**
+     * Wake-ups of the modelled threads (client turns, daemon iterations):
+     * `latencyUs` passes between the bell and a sleeping thread running (the
+     * scheduler's wake-up, not CPU of either thread), and `leadFraction` of
+     * a wake-up's CPU is spent before the thread's first request or reply
+     * leaves (the rest after: the loop's bookkeeping). Default: no latency,
+     * all of it before.
+     */
+    wake: z.strictObject({ latencyUs: Micros, leadFraction: z.number().min(0).max(1) }).optional(),
     /**
      * The daemon thread: CPU per byte of request and reply (copying through
      * the socket/ring), its loop's overhead per request outside the engine

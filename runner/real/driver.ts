@@ -51,6 +51,12 @@ export interface RealDriverOptions {
    * scenario of the plan (tests; workloads kept outside scenarios/).
    */
   readonly scenarioModule?: string;
+  /**
+   * Called with the daemon thread's stats at the start and at the stop of
+   * the measured window (engine targets): calibration prices the engine's
+   * work in the pipeline from the counters' increase over the window.
+   */
+  readonly onWindow?: (start: DaemonThreadStats, stop: DaemonThreadStats) => void;
 }
 
 /** Defaults of {@link RealDriverOptions}. */
@@ -267,6 +273,7 @@ async function runReal(plan: RunPlan, options: RealDriverOptions, onProgress?: P
     const stopMs = Math.min(clock.now(), originMs + durationMs);
     Atomics.store(stopWords, 0, 1);
     const daemonAtStop = daemon ? await daemon.stats() : undefined;
+    if (daemonAtStart && daemonAtStop) options.onWindow?.(daemonAtStart, daemonAtStop);
     for (const w of workers) w.worker.postMessage({ type: 'collect', stopMs, graceMs: opts.graceMs } satisfies MainToWorker);
     await until(() => workers.every((w) => w.snapshot), 'collecting the metrics', opts.graceMs + opts.heartbeatTimeoutMs + 5000);
 

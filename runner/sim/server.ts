@@ -85,11 +85,13 @@ export interface SimServerStats {
 
 /**
  * A client thread (see CostProfile.client): it works in turns. A turn
- * starts when requests wait and the thread is idle, costs one wake-up, then
- * `perRequestUs` per request queued when it started. The first request
- * leaves as soon as it is ready (the leading doorbell); the others leave
- * together at the end of the turn (the coalesced trailing doorbell), as the
- * ring transport does (protocol/ring.ts `ringDaemonBellSoon`).
+ * starts when requests wait and the thread is idle (after the wake-up
+ * latency if it slept), costs one wake-up, then `perRequestUs` per request
+ * queued when it started; the requests leave together once all are ready.
+ * (The ring transport's leading doorbell rings in a microtask, but Node
+ * settles the turn's Atomics.waitAsync promises as one batch of tasks
+ * before it runs microtasks: measured on tdb at 4 guests, the daemon and
+ * client threads strictly alternate.)
  */
 interface ClientThread {
   readonly queue: Outgoing[];
@@ -122,6 +124,8 @@ export class SimServer {
    */
   readonly #iterations: boolean;
   #held: Outgoing[] = [];
+  /** A wake-up of the sleeping daemon thread is on its way (iterations). */
+  #waking = false;
   #linkCount = 0;
 
   constructor(clock: SimClock, daemon: Daemon, model: CostModel) {
@@ -157,8 +161,9 @@ export class SimServer {
     thread.queue.push({ link, frame });
     if (!thread.active) {
       thread.active = true;
-      // At this instant, after every request sent at it has been queued.
-      this.#clock.schedule(0, () => this.#turn(thread));
+      // The thread sleeps: it runs after the wake-up latency (at this instant
+      // without one, after every request sent at it has been queued).
+      this.#clock.schedule(this.#model.wakeLatencyUs / 1000, () => this.#turn(thread));
     }
   }
 
@@ -168,11 +173,10 @@ export class SimServer {
       thread.active = false;
       return;
     }
-    const perUs = this.#model.clientPerRequestUs;
-    let us = this.#model.clientWakeUs + perUs;
-    this.#depart(items[0]!.link, items[0]!.frame, us);
-    us += perUs * (items.length - 1);
-    for (let i = 1; i < items.length; i++) this.#depart(items[i]!.link, items[i]!.frame, us);
+    const m = this.#model;
+    let us = m.clientWakeUs * m.wakeLeadFraction + m.clientPerRequestUs * items.length;
+    for (const { link, frame } of items) this.#depart(link, frame, us);
+    us += m.clientWakeUs * (1 - m.wakeLeadFraction);
     // The next turn (requests sent meanwhile) starts when this one ends.
     this.#clock.schedule(us / 1000, () => this.#turn(thread));
   }
@@ -181,13 +185,32 @@ export class SimServer {
   #depart(link: SimLink, frame: Uint8Array, afterUs: number): void {
     this.#clock.schedule((afterUs + this.#model.transportUs(frame.length)) / 1000, () => {
       if (link.conn.closed) return;
-      if (this.#iterations && !this.#asleep) {
-        this.#held.push({ link, frame });
+      if (!this.#iterations) {
+        this.#receive(link, frame);
+        this.#serveNext();
         return;
       }
-      this.#receive(link, frame);
-      this.#serveNext();
+      // Iterations: what arrives while the thread runs waits for its next
+      // iteration; a sleeping thread runs after the wake-up latency.
+      this.#held.push({ link, frame });
+      if (this.#asleep && !this.#waking) {
+        this.#waking = true;
+        this.#clock.schedule(this.#model.wakeLatencyUs / 1000, this.#wake);
+      }
     });
+  }
+
+  readonly #wake = (): void => {
+    this.#waking = false;
+    this.#readHeld();
+    this.#serveNext();
+  };
+
+  /** The loop reads the rings: every held frame reaches its connection. */
+  #readHeld(): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const { link, frame } of held) this.#receive(link, frame);
   }
 
   #receive(link: SimLink, frame: Uint8Array): void {
@@ -222,7 +245,7 @@ export class SimServer {
     }
     let bytesOut = 0;
     for (const o of this.#outbox) bytesOut += o.frame.length;
-    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs : 0);
+    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
     this.#asleep = false;
     this.#requests++;
     this.#busyUs += serviceUs;
@@ -236,20 +259,42 @@ export class SimServer {
     this.#serveNext();
   }
 
-  /** No request left to serve: send the iteration's replies, then read what arrived meanwhile, or sleep. */
+  /**
+   * No request left to serve: send the iteration's replies, then read what
+   * arrived meanwhile, or finish the wake-up's bookkeeping and sleep.
+   */
   #endIteration(): void {
+    if (this.#asleep) return;
     this.#sendReplies();
     if (this.#held.length > 0) {
-      const held = this.#held;
-      this.#held = [];
-      for (const { link, frame } of held) this.#receive(link, frame);
+      this.#readHeld();
+      if (this.#daemon.hasWork()) {
+        this.#serveNext();
+        return;
+      }
+    }
+    const trailUs = this.#model.daemonWakeUs * (1 - this.#model.wakeLeadFraction);
+    if (trailUs > 0 && this.#iterations) {
+      // The loop's bookkeeping after the replies left; the thread is busy until it ends.
+      this.#busy = true;
+      this.#busyUs += trailUs;
+      this.#clock.schedule(trailUs / 1000, this.#afterTrail);
+      return;
+    }
+    this.#asleep = true;
+  }
+
+  readonly #afterTrail = (): void => {
+    this.#busy = false;
+    if (this.#held.length > 0) {
+      this.#readHeld();
       if (this.#daemon.hasWork()) {
         this.#serveNext();
         return;
       }
     }
     this.#asleep = true;
-  }
+  };
 
   #sendReplies(): void {
     if (this.#outbox.length === 0) return;

@@ -56,12 +56,13 @@ test('a write that allocates nodes costs its counter price on top of the base', 
   daemon.close();
 });
 
-test('modelled threads: a client turn pays one wake-up, its first request leaves early and the rest at its end; the daemon serves in iterations and pays a wake-up only when asleep', async () => {
+test('modelled threads: a sleeping thread wakes after the latency; a client turn pays one wake-up and its requests leave together; the daemon serves in iterations, replies leave at the iteration\'s end, and the wake-up\'s CPU splits around the output', async () => {
   const threaded = parseProfile({
     profileVersion: 1, name: 'unit-threads', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
     transport: { latencyUs: 0, perByteUs: 0 },
     client: { perRequestUs: 5, threads: 1, wakeUs: 20 },
-    daemon: { perByteUs: 0, perRequestUs: 3, wakeUs: 7, iterations: true },
+    wake: { latencyUs: 4, leadFraction: 0.5 },
+    daemon: { perByteUs: 0, perRequestUs: 3, wakeUs: 8, iterations: true },
     engines: { trie: { requestBaseUs: 100, counters: {} } },
   });
   const clock = new SimClock();
@@ -78,13 +79,14 @@ test('modelled threads: a client turn pays one wake-up, its first request leaves
   let finished = false;
   void done.then(() => (finished = true));
   await clock.run(1000, () => finished);
-  // Client turn at 0: wake 20 + 5 → a leaves at 25 µs; b at the turn's end, 30.
-  // Daemon asleep: a served 25–135 (100 + loop 3 + wake 7); b arrived during
-  // that iteration, so it waits for the next one: 135–238, no wake-up. a's
-  // reply leaves at the end of its iteration (135); a's second read wakes the
-  // client thread again (135 + 25 = 160) and is served after b: 238–341.
-  assert.deepEqual(seen, ['a 0.000-0.135', 'b 0.000-0.238', 'a 0.135-0.341']);
-  assert.deepEqual(server.stats(), { requests: 3, busyMs: 0.316 });
+  // µs. Client thread asleep: its turn starts at 4; half the wake-up (10)
+  // plus 5 per request, then both requests leave at 24 (the other half of
+  // the wake-up runs after, to 34). Daemon asleep: it runs at 28 and serves
+  // a (100 + loop 3 + half its wake-up 4) to 135 and b (103) to 238; both
+  // replies leave at 238, then the wake-up's other half (4) to 242, and it
+  // sleeps. a's second read: client turn 242–257, daemon 261–368.
+  assert.deepEqual(seen, ['a 0.000-0.238', 'b 0.000-0.238', 'a 0.238-0.368']);
+  assert.deepEqual(server.stats(), { requests: 3, busyMs: 0.325 });
   a.close();
   b.close();
   daemon.close();

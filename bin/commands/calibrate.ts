@@ -23,13 +23,13 @@ interface CalibrateArgs {
 
 export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   command: 'calibrate',
-  describe: 'Measure this machine\'s per-request and per-counter costs for each engine and write a cost profile for the simulated driver',
+  describe: 'Measure this machine\'s per-request and per-counter costs for each engine, and the real-time pipeline\'s threads (short real-time runs), and write a cost profile for the simulated driver',
   builder: (yargs) =>
     yargs
       .option('name', { type: 'string', describe: 'profile name (default calibrated-<hostname>)' })
       .option('out', { type: 'string', describe: 'write the profile to this file (default: the profile cache)' })
       .option('engine', { type: 'string', array: true, default: [], choices: ENGINE_KINDS, describe: 'engines to measure (default: every available engine)' })
-      .option('quick', { type: 'boolean', default: false, describe: 'fewer repetitions and store sizes (seconds instead of a minute)' })
+      .option('quick', { type: 'boolean', default: false, describe: 'fewer repetitions, store sizes and pipeline runs (trie and tdb only): about 20 s instead of about 2 minutes' })
       .option('repetitions', { type: 'number', describe: 'timed repetitions per request kind' }),
   handler: async (args) => {
     const name = args.name ?? defaultCalibratedName();

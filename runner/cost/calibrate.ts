@@ -271,6 +271,8 @@ interface PipelineRun {
   daemonWakes: number;
   serviceUs: number;
   pricedUs: number;
+  /** Window time (µs per request) when neither thread was working: wake-up latencies while they take turns. */
+  idleUs: number;
 }
 
 /**
@@ -333,6 +335,7 @@ async function measurePipeline(engine: EngineKind, costs: EngineCosts, seconds: 
       daemonWakes: e['threads.daemonWakes']! / requests,
       serviceUs: (e['threads.daemonServiceMs']! * 1000) / requests,
       pricedUs: pricedUs / requests,
+      idleUs: Math.max(0, (r.durationS * 1e6 - (e['threads.clientActiveMs']! + e['threads.daemonBusyMs']!) * 1000 / threads) / requests),
     };
     runs.push(run);
     if (guests === 1) rttUs = r.requestLatency.p50 * 1000;
@@ -416,19 +419,22 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
       fits[kind] = m.runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'guests' ? v : k === 'requestsPerS' ? Math.round(v) : p4(v)])));
       if (kind !== 'trie') continue;
       // trie's threads are the defaults for engines measured in-process only.
-      // A sleeping thread runs a thread hop after its bell (the latency); the
-      // share of the wake-ups' CPU spent before the first output is what
-      // the 1-guest round trip leaves once both hops and both threads'
-      // per-request work are counted.
+      // With 1 guest the two threads take turns, so the time neither works
+      // is the wake-up latencies: the latency per wake-up. (A bare thread
+      // hop, measured apart, is longer: in the pipeline the threads are not
+      // long asleep.) The share of the wake-ups' CPU spent before the first
+      // output is what the 1-guest round trip leaves once both latencies and
+      // both threads' per-request work are counted.
       const one = m.runs[0]!;
-      const lead = (m.rttUs - 2 * threadHopUs - m.clientUs - m.daemonUs - one.serviceUs) / Math.max(1e-9, m.clientWakeUs + m.daemonWakeUs);
-      wake = { latencyUs: p4(threadHopUs), leadFraction: Number(Math.min(1, Math.max(0, lead)).toFixed(3)) };
+      const latencyUs = one.idleUs / Math.max(1e-9, one.clientWakes + one.daemonWakes);
+      const lead = (m.rttUs - 2 * latencyUs - m.clientUs - m.daemonUs - one.serviceUs) / Math.max(1e-9, m.clientWakeUs + m.daemonWakeUs);
+      wake = { latencyUs: p4(latencyUs), leadFraction: Number(Math.min(1, Math.max(0, lead)).toFixed(3)) };
       transportUs = 0;
       client = { perRequestUs: p4(m.clientUs), threads: m.threads, wakeUs: p4(m.clientWakeUs) };
       daemon = { perByteUs: 0, perRequestUs: p4(m.daemonUs), wakeUs: p4(m.daemonWakeUs), iterations: true };
       transportHow = `real-time driver on trie short-txn at ${m.runs.map((r) => r.guests).join('/')} guests on ${m.threads} client thread(s): `
         + `client ${m.clientUs.toFixed(1)} us per request + ${m.clientWakeUs.toFixed(1)} us per wake-up, daemon loop ${m.daemonUs.toFixed(1)} us per request + ${m.daemonWakeUs.toFixed(1)} us per wake-up `
-        + `(fitted per thread over the runs); a sleeping thread wakes a bare thread hop (${threadHopUs.toFixed(1)} us) after its bell, and the 1-guest median round trip (${m.rttUs.toFixed(1)} us) `
+        + `(fitted per thread over the runs); 1 guest: ${wake.latencyUs.toFixed(1)} us with neither thread working per wake-up (bare thread hop ${threadHopUs.toFixed(1)} us), and the median round trip (${m.rttUs.toFixed(1)} us) `
         + `puts ${(wake.leadFraction * 100).toFixed(0)} % of the wake-ups' CPU before the first output; `
         + 'engines.*.pipeline: the same fit with each engine measured, and its in-pipeline service scale';
     }

@@ -266,13 +266,7 @@ export class SimServer {
   #endIteration(): void {
     if (this.#asleep) return;
     this.#sendReplies();
-    if (this.#held.length > 0) {
-      this.#readHeld();
-      if (this.#daemon.hasWork()) {
-        this.#serveNext();
-        return;
-      }
-    }
+    if (this.#serveHeld()) return;
     const trailUs = this.#model.daemonWakeUs * (1 - this.#model.wakeLeadFraction);
     if (trailUs > 0 && this.#iterations) {
       // The loop's bookkeeping after the replies left; the thread is busy until it ends.
@@ -286,15 +280,17 @@ export class SimServer {
 
   readonly #afterTrail = (): void => {
     this.#busy = false;
-    if (this.#held.length > 0) {
-      this.#readHeld();
-      if (this.#daemon.hasWork()) {
-        this.#serveNext();
-        return;
-      }
-    }
-    this.#asleep = true;
+    if (!this.#serveHeld()) this.#asleep = true;
   };
+
+  /** The loop reads the rings again: true when that gave it a request to serve (it is being served). */
+  #serveHeld(): boolean {
+    if (this.#held.length === 0) return false;
+    this.#readHeld();
+    if (!this.#daemon.hasWork()) return false;
+    this.#serveNext();
+    return true;
+  }
 
   #sendReplies(): void {
     if (this.#outbox.length === 0) return;

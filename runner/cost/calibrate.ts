@@ -271,7 +271,7 @@ interface PipelineRun {
   daemonWakes: number;
   serviceUs: number;
   pricedUs: number;
-  /** Window time (µs per request) when neither thread was working: wake-up latencies while they take turns. */
+  /** Per request, a guest's cycle not covered by either thread's work: the wake-up latencies while they take turns (1 guest per client thread). */
   idleUs: number;
 }
 
@@ -335,7 +335,9 @@ async function measurePipeline(engine: EngineKind, costs: EngineCosts, seconds: 
       daemonWakes: e['threads.daemonWakes']! / requests,
       serviceUs: (e['threads.daemonServiceMs']! * 1000) / requests,
       pricedUs: pricedUs / requests,
-      idleUs: Math.max(0, (r.durationS * 1e6 - (e['threads.clientActiveMs']! + e['threads.daemonBusyMs']!) * 1000 / threads) / requests),
+      // A guest's cycle per request (each client thread hosts the same
+      // number of guests) minus both threads' work on it.
+      idleUs: Math.max(0, (threads * r.durationS * 1e6 - (e['threads.clientActiveMs']! + e['threads.daemonBusyMs']!) * 1000) / requests),
     };
     runs.push(run);
     if (guests === 1) rttUs = r.requestLatency.p50 * 1000;

@@ -14,7 +14,7 @@
 import { XsError, isXsError } from '../engines/common/errors.ts';
 import { domainPath, isPathWithin, resolvePath } from '../engines/common/paths.ts';
 import { validatePerms } from '../engines/common/perms.ts';
-import type { Engine } from '../engines/types.ts';
+import type { ConflictThrottle, Engine } from '../engines/types.ts';
 import {
   MessageDecoder,
   ProtocolError,
@@ -225,9 +225,12 @@ export class Daemon {
   #changes: string[] = [];
   #changeRemoved: Removal[] = [];
   #hits: WatchHit[] = [];
+  /** The engine's conflict-credit throttle, if it models one (requests of paused domains wait). */
+  readonly #throttle: ConflictThrottle | undefined;
 
   constructor(engine: Engine, options: DaemonOptions = {}) {
     this.engine = engine;
+    this.#throttle = engine.throttle;
     this.#opts = resolveDaemonOptions(options);
     if (this.#opts.createToolNodes) {
       // What cxenstored 4.17 creates at start (`xenstore-ls -f` on a fresh
@@ -268,8 +271,8 @@ export class Daemon {
 
   /**
    * Serves at most one request: the next one in round-robin order among the
-   * connections that have one and are not paused (unread replies past
-   * `maxReplyBacklogBytes`). Returns the connection served (or dropped for
+   * connections that have one and are not blocked (unread replies past
+   * `maxReplyBacklogBytes`, or a domain the engine's throttle paused). Returns the connection served (or dropped for
    * a broken stream), or `undefined` when there was nothing to do.
    */
   processNext(): DaemonConnection | undefined {
@@ -335,8 +338,10 @@ export class Daemon {
     }
   }
 
+  /** A connection is not served now: its replies go unread, or its domain is paused by the engine's throttle (oxenstored reads none of its requests). */
   #blocked(c: Connection): boolean {
-    return c.backlog !== undefined && c.backlog() > this.#opts.maxReplyBacklogBytes;
+    return (c.backlog !== undefined && c.backlog() > this.#opts.maxReplyBacklogBytes)
+      || (this.#throttle !== undefined && c.domid !== 0 && this.#throttle.isPaused(c.domid));
   }
 
   /**

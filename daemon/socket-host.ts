@@ -151,11 +151,29 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     });
   });
 
+  // oxenstored's conflict credits (trie-replay): a refill every period, the
+  // countdown restarting when the first domain gets paused. (Socket
+  // connections are dom0, never charged; introduced domains can be.)
+  const throttle = daemon.engine.throttle;
+  let refillTimer: ReturnType<typeof setInterval> | undefined;
+  const startRefills = (): void => {
+    if (!throttle) return;
+    if (refillTimer !== undefined) clearInterval(refillTimer);
+    refillTimer = setInterval(() => {
+      throttle.refill();
+      if (daemon.hasWork()) schedule();
+    }, throttle.refillSeconds * 1000);
+    refillTimer.unref();
+  };
+  throttle?.onFirstPause(startRefills);
+  startRefills();
+
   return {
     path,
     async close() {
       stopped = true;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
+      if (refillTimer !== undefined) clearInterval(refillTimer);
       await server.close();
     },
   };

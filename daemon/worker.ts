@@ -10,7 +10,8 @@
  *    guest's ring then fills and it blocks, as a real guest does), serve up
  *    to `batch` requests round-robin, and flush reply backlogs;
  * 3. sleep on the daemon bell (`Atomics.wait`, 20 ms timeout so control
- *    messages are seen even if nobody rings).
+ *    messages are seen even if nobody rings; sooner when the engine's
+ *    conflict-credit throttle has paused a domain and a refill is due).
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { createEngine } from '../engines/index.ts';
@@ -134,9 +135,23 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
   };
 
   const batch = data.batch;
+  // oxenstored's conflict credits (trie-replay): one refill per period, the
+  // countdown restarting when the first domain gets paused.
+  const throttle = d.engine.throttle;
+  const refillMs = throttle ? throttle.refillSeconds * 1000 : Infinity;
+  let nextRefill = performance.now() + refillMs;
+  throttle?.onFirstPause(() => (nextRefill = performance.now() + refillMs));
   while (running) {
     const seen = Atomics.load(bell, 0);
     const t0 = performance.now();
+    if (throttle) {
+      // Catch up on the periods that passed (at most a few after a long sleep).
+      for (let n = 0; t0 >= nextRefill && n < 64; n++) {
+        throttle.refill();
+        nextRefill += refillMs;
+      }
+      if (t0 >= nextRefill) nextRefill = t0 + refillMs;
+    }
     for (let m = receiveMessageOnPort(control); m !== undefined; m = receiveMessageOnPort(control)) {
       handle(m.message as ControlRequest);
     }
@@ -178,7 +193,9 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       for (let i = rings.length - 1; i >= 0; i--) if (rings[i]!.dead) rings.splice(i, 1);
     }
     busyMs += performance.now() - t0;
-    if (Atomics.wait(bell, 0, seen, 20) === 'ok') wakes++;
+    // A paused domain's requests wait in its ring: wake for the next refill.
+    const timeout = throttle?.hasPaused() ? Math.max(1, Math.min(20, nextRefill - performance.now())) : 20;
+    if (Atomics.wait(bell, 0, seen, timeout) === 'ok') wakes++;
   }
   control.unref();
 }

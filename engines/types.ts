@@ -60,7 +60,45 @@ export interface Engine {
   counters(): Record<string, number>;
   /** Releases files and handles. The engine is unusable afterwards. */
   close(): void;
+  /**
+   * Whom the daemon must not serve for now, and the clock it needs (only
+   * engines that model a daemon's throttling, e.g. `trie-replay`). The
+   * daemon skips paused domains; its host calls `refill()` every
+   * `refillSeconds`.
+   */
+  readonly throttle?: ConflictThrottle;
 }
+
+/**
+ * Conflict-credit throttling (oxenstored's, in the `trie-replay` engine), for the daemon and its hosts.
+ * Nothing here changes what the engine answers; it says whom to delay.
+ */
+export interface ConflictThrottle {
+  /** Credit cap and initial credit of a domain. */
+  readonly burstLimit: number;
+  /** How often the caller must call {@link refill}, in seconds. */
+  readonly refillSeconds: number;
+  /** Current credit of `domid` (the cap for dom0 and unknown domains). */
+  credit(domid: number): number;
+  /** True when the daemon must not process requests from `domid` now (credit <= 0). */
+  isPaused(domid: number): boolean;
+  /** Domains currently paused, ascending. */
+  pausedDomains(): number[];
+  /** True when some domain is paused (cheap: for a host's hot loop). */
+  hasPaused(): boolean;
+  /**
+   * One period of `refillSeconds` has passed: trims the commit history and
+   * gives one point of credit to one domain (oxenstored's `frequent_ops`).
+   */
+  refill(): void;
+  /**
+   * Registers a listener called when the first domain gets paused (the
+   * queue of paused domains was empty): oxenstored then restarts its
+   * refill countdown, so the next refill comes a full period later.
+   */
+  onFirstPause(listener: (() => void) | null): void;
+}
+
 
 /** Builds an engine of one kind. */
 export type EngineFactory = (options: EngineOptions) => Engine;

@@ -24,33 +24,8 @@ export const CONFLICT_BURST_LIMIT = 5;
 /** Debian's `conflict-max-history-seconds`: the refill (and history) period. */
 export const CONFLICT_REFILL_SECONDS = 0.05;
 
-/**
- * The throttling state of a `trie-replay` engine, for the daemon and drivers.
- * Nothing here changes what the engine answers; it says whom to delay.
- */
-export interface ConflictThrottle {
-  /** Credit cap and initial credit of a domain. */
-  readonly burstLimit: number;
-  /** How often the caller must call {@link refill}, in seconds. */
-  readonly refillSeconds: number;
-  /** Current credit of `domid` (the cap for dom0 and unknown domains). */
-  credit(domid: number): number;
-  /** True when the daemon must not process requests from `domid` now (credit <= 0). */
-  isPaused(domid: number): boolean;
-  /** Domains currently paused, ascending. */
-  pausedDomains(): number[];
-  /**
-   * One period of `refillSeconds` has passed: trims the commit history and
-   * gives one point of credit to one domain (oxenstored's `frequent_ops`).
-   */
-  refill(): void;
-  /**
-   * Registers a listener called when the first domain gets paused (the
-   * queue of paused domains was empty): oxenstored then restarts its
-   * refill countdown, so the next refill comes a full period later.
-   */
-  onFirstPause(listener: (() => void) | null): void;
-}
+export type { ConflictThrottle } from '../types.ts';
+import type { ConflictThrottle } from '../types.ts';
 
 /** Counters of the throttle, merged into the engine's counters. */
 export interface ThrottleCounters {
@@ -86,6 +61,10 @@ export class CreditLedger implements ConflictThrottle {
 
   pausedDomains(): number[] {
     return [...this.#credit].filter(([, c]) => c <= 0).map(([d]) => d).sort((a, b) => a - b);
+  }
+
+  hasPaused(): boolean {
+    return this.#pausedQueue.length > 0;
   }
 
   onFirstPause(listener: (() => void) | null): void {

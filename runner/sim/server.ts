@@ -10,6 +10,7 @@
  * after the transport delay.
  */
 import type { Daemon, DaemonConnection } from '../../daemon/index.ts';
+import type { ConflictThrottle } from '../../engines/types.ts';
 import type { ClientTransport } from '../../protocol/types.ts';
 import type { CostModel } from '../cost/model.ts';
 import type { SimClock } from './clock.ts';
@@ -137,6 +138,45 @@ export class SimServer {
       ? Array.from({ length: model.clientThreads }, () => ({ queue: [], active: false }))
       : [];
     this.#counters = daemon.engine.counters();
+    const throttle = daemon.engine.throttle;
+    if (throttle) {
+      this.#throttle = throttle;
+      throttle.onFirstPause(() => this.#startRefills());
+      this.#startRefills();
+    }
+  }
+
+  /**
+   * oxenstored's conflict credits (trie-replay): a refill every period on
+   * the simulated clock, the countdown restarting when the first domain
+   * gets paused. The chain stops when nothing else is pending and no domain
+   * is paused (so a stalled run is still reported as one) and restarts on
+   * the next request, in phase.
+   */
+  #throttle: ConflictThrottle | undefined;
+  #refillChain = 0;
+  #refillLive = false;
+  #refillOrigin = 0;
+
+  #startRefills(): void {
+    this.#refillOrigin = this.#clock.now();
+    this.#scheduleRefill(++this.#refillChain, this.#refillOrigin);
+  }
+
+  #scheduleRefill(chain: number, from: number): void {
+    const periodMs = this.#throttle!.refillSeconds * 1000;
+    const k = Math.floor((from - this.#refillOrigin) / periodMs) + 1;
+    this.#refillLive = true;
+    this.#clock.schedule(this.#refillOrigin + k * periodMs - this.#clock.now(), () => {
+      if (chain !== this.#refillChain) return;
+      const throttle = this.#throttle!;
+      throttle.refill();
+      // An unpaused domain's requests wait in its connection: serve them
+      // (a sleeping daemon thread wakes on its timeout).
+      if (!this.#busy && this.#daemon.hasWork()) this.#serveNext();
+      if (this.#clock.pending > 0 || throttle.hasPaused()) this.#scheduleRefill(chain, this.#clock.now());
+      else this.#refillLive = false;
+    });
   }
 
   /** Opens a simulated connection for `domid` (the transport an XsClient runs on). */
@@ -153,6 +193,7 @@ export class SimServer {
 
   /** @internal A client sent a frame: its client thread (if modelled) prepares it, then it travels to the daemon. */
   _toDaemon(link: SimLink, frame: Uint8Array): void {
+    if (this.#throttle && !this.#refillLive) this.#scheduleRefill(this.#refillChain, this.#clock.now());
     const thread = this.#clientThreads[link.clientThread];
     if (!thread) {
       this.#depart(link, frame, 0);

@@ -157,6 +157,7 @@ export class SimServer {
   #refillChain = 0;
   #refillLive = false;
   #refillOrigin = 0;
+  #activeSinceRefill = false;
 
   #startRefills(): void {
     this.#refillOrigin = this.#clock.now();
@@ -174,8 +175,11 @@ export class SimServer {
       // An unpaused domain's requests wait in its connection: serve them
       // (a sleeping daemon thread wakes on its timeout).
       if (!this.#busy && this.#daemon.hasWork()) this.#serveNext();
-      if (this.#clock.pending > 0 || throttle.hasPaused()) this.#scheduleRefill(chain, this.#clock.now());
+      // Keep ticking while a domain waits or clients are active; a request
+      // restarts a stopped chain in phase (so an idle or stalled run ends).
+      if (throttle.hasPaused() || this.#activeSinceRefill) this.#scheduleRefill(chain, this.#clock.now());
       else this.#refillLive = false;
+      this.#activeSinceRefill = false;
     });
   }
 
@@ -193,7 +197,10 @@ export class SimServer {
 
   /** @internal A client sent a frame: its client thread (if modelled) prepares it, then it travels to the daemon. */
   _toDaemon(link: SimLink, frame: Uint8Array): void {
-    if (this.#throttle && !this.#refillLive) this.#scheduleRefill(this.#refillChain, this.#clock.now());
+    if (this.#throttle) {
+      this.#activeSinceRefill = true;
+      if (!this.#refillLive) this.#scheduleRefill(this.#refillChain, this.#clock.now());
+    }
     const thread = this.#clientThreads[link.clientThread];
     if (!thread) {
       this.#depart(link, frame, 0);

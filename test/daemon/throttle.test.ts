@@ -81,3 +81,18 @@ test('simulated host: a paused domain\'s request is served at the first refill, 
   two.close();
   daemon.close();
 });
+
+test('a simulated run of guests fighting over one key on trie-replay ends, with domains paused and refilled', { timeout: 60_000 }, async () => {
+  const { runSimulated } = await import('../../runner/sim/driver.ts');
+  const { loadProfile } = await import('../../runner/cost/index.ts');
+  const { getScenario, validateParams } = await import('../../scenarios/index.ts');
+  const plan = {
+    scenario: 'short-txn', params: validateParams(getScenario('short-txn'), { sharedFraction: 1 }), guests: 8, seed: 1, durationS: 0.3,
+    target: { kind: 'engine' as const, engine: 'trie-replay' as const }, rep: 0,
+  };
+  const r = await runSimulated(plan, loadProfile('xen-2009'));
+  assert.ok(r.engineCounters['domainPauses']! > 0, `pauses ${r.engineCounters['domainPauses']}`);
+  assert.ok(r.engineCounters['creditRefills']! >= 5, `refills ${r.engineCounters['creditRefills']}`);
+  assert.ok(r.commits > 0);
+  assert.equal(r.fairness.starved, 0);
+});

@@ -15,11 +15,11 @@ export class CostModel {
   readonly transportLatencyUs: number;
   readonly transportPerByteUs: number;
   /** Client-thread CPU per request (0: clients have their own CPUs) and the number of such threads. */
-  clientPerRequestUs: number;
+  readonly clientPerRequestUs: number;
   readonly clientThreads: number;
-  /** Extra client-thread CPU when a request finds its thread asleep (µs). */
+  /** Client-thread CPU of one turn's wake-up, shared by the requests of the turn (µs). */
   readonly clientWakeUs: number;
-  /** Daemon-thread overhead per request outside the engine, and when a request finds it asleep (µs). */
+  /** Daemon-thread overhead per request outside the engine, and of a wake-up from sleep (µs). */
   readonly daemonPerRequestUs: number;
   readonly daemonWakeUs: number;
   /** Factor on the engine's work (base + counters) measured in the real-time pipeline (EngineCosts.pipeline; 1 without). */
@@ -42,10 +42,9 @@ export class CostModel {
     this.daemonPerByteUs = profile.daemon.perByteUs;
     this.transportLatencyUs = profile.transport.latencyUs;
     this.transportPerByteUs = profile.transport.perByteUs;
-    this.clientPerRequestUs = profile.client?.perRequestUs ?? 0;
     this.clientThreads = profile.client?.threads ?? 1;
     const pipeline = costs.pipeline;
-    this.clientPerRequestUs = pipeline?.clientPerRequestUs ?? this.clientPerRequestUs;
+    this.clientPerRequestUs = pipeline?.clientPerRequestUs ?? profile.client?.perRequestUs ?? 0;
     this.clientWakeUs = pipeline?.clientWakeUs ?? profile.client?.wakeUs ?? 0;
     this.daemonPerRequestUs = pipeline?.daemonPerRequestUs ?? profile.daemon.perRequestUs ?? 0;
     this.daemonWakeUs = pipeline?.daemonWakeUs ?? profile.daemon.wakeUs ?? 0;

@@ -176,6 +176,7 @@ const EMPTY = new Uint8Array(0);
  * awake daemon costs little).
  */
 let bellsDue: Int32Array[] = [];
+let clientWakes = 0;
 let microtaskQueued = false;
 let immediateQueued = false;
 let rangThisTurn = false;
@@ -199,6 +200,7 @@ function ringDueBells(): void {
 }
 function ringLeading(): void {
   microtaskQueued = false;
+  clientWakes++;
   ringDueBells();
   rangThisTurn = true;
   if (!immediateQueued) {
@@ -213,24 +215,12 @@ function ringTrailing(): void {
 }
 
 /**
- * Wake-ups of this thread by its ring clients' bells: event-loop turns in
- * which at least one client bell was handled (several bells handled in one
- * turn are one wake-up). The real-time driver reports it so calibration can
- * price a wake-up apart from a request.
+ * Turns of this thread's event loop that sent requests to a daemon (rang
+ * its bell): with clients that answer every reply by a request, the
+ * thread's wake-ups. The real-time driver reports it so calibration can
+ * price a wake-up apart from a request. Counted where the turn's leading
+ * bell rings, so it costs nothing extra.
  */
-let clientWakes = 0;
-let turnOpen = false;
-function closeTurn(): void {
-  turnOpen = false;
-}
-function noteClientWake(): void {
-  if (turnOpen) return;
-  turnOpen = true;
-  clientWakes++;
-  setImmediate(closeTurn);
-}
-
-/** Wake-ups of this thread by ring client bells so far (see `noteClientWake`). */
 export function ringClientWakes(): number {
   return clientWakes;
 }
@@ -350,7 +340,6 @@ export class RingClientTransport implements ClientTransport {
 
   #onBell = (): void => {
     if (this.#closed) return;
-    noteClientWake();
     this.#seen = Atomics.load(this.#w, CLIENT_BELL);
     this.#drainResponses();
     if (this.#closed) return; // a listener closed us

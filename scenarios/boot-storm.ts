@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ActorSpec, Scenario } from './types.ts';
-import { createDom0, createGuestHome, domainHome, guestDomid, msField } from './common.ts';
+import { createDom0, createGuestHome, domainHome, guestActor, guestDomid, msField } from './common.ts';
 import { createDomain, frontendsConnect, startedMarker } from './libxl.ts';
 import { waitForNode } from './common.ts';
 
@@ -54,12 +54,9 @@ export const bootStorm: Scenario<BootStormParams> = {
           ctx.record('guestStarted', ctx.index + 1);
         },
       });
-      actors.push({
-        id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
-        async program(ctx) {
-          if (await waitForNode(ctx, startedMarker(ctx.domid), ctx.params.startPollMs)) await frontendsConnect(ctx.client, ctx.domid);
-        },
-      });
+      actors.push(guestActor(index, async (ctx) => {
+        if (await waitForNode(ctx, startedMarker(ctx.domid), ctx.params.startPollMs)) await frontendsConnect(ctx.client, ctx.domid);
+      }));
     }
     for (let j = 0; j < params.runningGuests; j++) {
       actors.push({

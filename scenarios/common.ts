@@ -118,16 +118,16 @@ export const LATENCY_SLO = 'no actor class livelocked, no guest starved, p99 log
  */
 export function loopingGuests<P>(guests: number, iteration: (ctx: ActorContext<P>) => Promise<void>): ActorSpec<P>[] {
   return Array.from({ length: guests }, (_, index) => ({
-    id: `guest-${index}`,
-    actorClass: 'guest',
-    domid: guestDomid(index),
-    index,
-    isGuest: true,
-    async program(ctx: ActorContext<P>) {
+    ...guestActor(index, async (ctx: ActorContext<P>) => {
       while (!ctx.stopping()) await iteration(ctx);
-    },
+    }),
     iteration,
   }));
+}
+
+/** The guest actor at `index` (`guest-<i>`, domid from {@link guestDomid}) running `program`. */
+export function guestActor<P>(index: number, program: (ctx: ActorContext<P>) => Promise<void>): ActorSpec<P> {
+  return { id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true, program };
 }
 
 /** The common SLO: nobody livelocked, no guest starved, p99 logical-transaction latency within a bound. */

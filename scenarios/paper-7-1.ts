@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Scenario } from './types.ts';
-import { countField, createGuestHome, createSharedDir, domainHome, guestDomid } from './common.ts';
+import { countField, createGuestHome, createSharedDir, domainHome, guestActor, guestDomid } from './common.ts';
 
 const Params = z.strictObject({
   /** Transactions per client. */
@@ -32,21 +32,14 @@ export const paper71: Scenario<Paper71Params> = {
     }
   },
   actors(_params, guests) {
-    return Array.from({ length: guests }, (_, index) => ({
-      id: `guest-${index}`,
-      actorClass: 'guest',
-      domid: guestDomid(index),
-      index,
-      isGuest: true,
-      async program(ctx) {
-        const own = `${domainHome(ctx.domid)}/data/p71`;
-        for (let t = 0; t < ctx.params.transactions && !ctx.stopping(); t++) {
-          await ctx.client.transaction(async (tx) => {
-            const shared = await tx.read(SHARED);
-            await tx.write(own, `${t}:${shared}`);
-          });
-        }
-      },
+    return Array.from({ length: guests }, (_, index) => guestActor<Paper71Params>(index, async (ctx) => {
+      const own = `${domainHome(ctx.domid)}/data/p71`;
+      for (let t = 0; t < ctx.params.transactions && !ctx.stopping(); t++) {
+        await ctx.client.transaction(async (tx) => {
+          const shared = await tx.read(SHARED);
+          await tx.write(own, `${t}:${shared}`);
+        });
+      }
     }));
   },
   evaluate(input, params) {

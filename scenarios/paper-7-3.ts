@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Scenario } from './types.ts';
-import { createDom0, domainHome, guestDomid, msField, waitForNode } from './common.ts';
+import { createDom0, domainHome, guestActor, guestDomid, msField, waitForNode } from './common.ts';
 import { createDomain, frontendsConnect, startedMarker } from './libxl.ts';
 
 const Params = z.strictObject({
@@ -70,14 +70,7 @@ export const paper73: Scenario<Paper73Params> = {
         }
       },
     };
-    const guestActors = Array.from({ length: guests }, (_, index) => ({
-      id: `guest-${index}`,
-      actorClass: 'guest',
-      domid: guestDomid(index),
-      index,
-      isGuest: true,
-      program: guestProgram,
-    }));
+    const guestActors = Array.from({ length: guests }, (_, index) => guestActor(index, guestProgram));
     return [toolstack, ...guestActors];
   },
   evaluate(input, params) {

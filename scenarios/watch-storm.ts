@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ActorSpec, Scenario } from './types.ts';
-import { countField, createGuestHome, createSharedDir, domainHome, guestDomid, msField } from './common.ts';
+import { countField, createGuestHome, createSharedDir, domainHome, guestActor, guestDomid, msField } from './common.ts';
 
 const Params = z.strictObject({
   /** Keys under `/shared/watched` that dom0 cycles through. */
@@ -53,25 +53,22 @@ export const watchStorm: Scenario<WatchStormParams> = {
       },
     }];
     for (let index = 0; index < guests; index++) {
-      actors.push({
-        id: `guest-${index}`, actorClass: 'guest', domid: guestDomid(index), index, isGuest: true,
-        async program(ctx) {
-          let received = 0;
-          ctx.client.onWatchEvent((path) => {
-            if (path.startsWith(`${WATCHED}/`)) received++;
-          });
-          await ctx.client.watch(WATCHED, 'storm');
-          await ctx.client.watch(`${domainHome(ctx.domid)}/control`, 'control');
-          let reported = 0;
-          while (!ctx.stopping()) {
-            await ctx.clock.sleep(50);
-            if (received > reported) {
-              ctx.record('watchEventsReceived', received - reported);
-              reported = received;
-            }
+      actors.push(guestActor(index, async (ctx) => {
+        let received = 0;
+        ctx.client.onWatchEvent((path) => {
+          if (path.startsWith(`${WATCHED}/`)) received++;
+        });
+        await ctx.client.watch(WATCHED, 'storm');
+        await ctx.client.watch(`${domainHome(ctx.domid)}/control`, 'control');
+        let reported = 0;
+        while (!ctx.stopping()) {
+          await ctx.clock.sleep(50);
+          if (received > reported) {
+            ctx.record('watchEventsReceived', received - reported);
+            reported = received;
           }
-        },
-      });
+        }
+      }));
     }
     return actors;
   },

@@ -76,6 +76,14 @@ export const agentChatter: Scenario<AgentChatterParams> = {
     if (ops === 0) problems.push('no domain operation completed');
     if (input.livelocked) problems.push('livelocked');
     if (input.latencyP99Ms > params.p99Ms) problems.push(`p99 ${input.latencyP99Ms.toFixed(2)} ms > ${params.p99Ms} ms`);
-    return { ok: problems.length === 0, detail: problems.length ? problems.join(', ') : `${ops} domain create+destroy cycles, p99 ${input.latencyP99Ms.toFixed(2)} ms` };
+    return { ok: problems.length === 0, detail: `${ops} ${CYCLES_TEXT}${problems.length ? `: ${problems.join(', ')}` : `, p99 ${input.latencyP99Ms.toFixed(2)} ms`}` };
   },
 };
+
+const CYCLES_TEXT = 'domain create+destroy cycles';
+
+/** dom0's completed create+destroy cycles, read back from a run's SLO detail (written by `evaluate` above); null if absent. */
+export function domainCycles(sloDetail: string): number | null {
+  const match = /^(\d+) domain create\+destroy cycles/.exec(sloDetail);
+  return match ? Number(match[1]) : null;
+}

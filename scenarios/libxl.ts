@@ -10,7 +10,7 @@
  * operations, a name check reading every domain's name, immediate retry on
  * EAGAIN) is what matters for conflicts and cost.
  */
-import type { XsApi, XsTransactionOps } from '../protocol/types.ts';
+import type { RetryPolicy, XsApi, XsTransactionOps } from '../protocol/types.ts';
 import { domainHome, guestWritable, isErrno } from './common.ts';
 
 /** Path the toolstack writes last ("unpause"): the guest starts running when it appears. */
@@ -159,6 +159,8 @@ export interface CreateDomainOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** Whether to run the name check first. */
   readonly nameCheck: boolean;
+  /** What each transaction does on EAGAIN (default: the client's policy, immediate retry as libxl does). */
+  readonly retry?: RetryPolicy;
 }
 
 /**
@@ -170,24 +172,38 @@ export interface CreateDomainOptions {
  */
 export async function createDomain(client: XsApi, domid: number, options: CreateDomainOptions): Promise<number> {
   const name = `guest-${domid}`;
+  const txOptions = options.retry ? { retry: options.retry } : {};
   let attempts = 0;
   if (options.nameCheck) await nameCheck(client);
-  attempts += (await client.transaction((tx) => domainMake(tx, domid, name))).attempts;
+  attempts += (await client.transaction((tx) => domainMake(tx, domid, name), txOptions)).attempts;
   if (options.buildMs > 0) await options.sleep(options.buildMs);
-  attempts += (await client.transaction((tx) => buildPost(tx, domid))).attempts;
-  for (const device of DEVICES) attempts += (await client.transaction((tx) => deviceAdd(tx, domid, device))).attempts;
+  attempts += (await client.transaction((tx) => buildPost(tx, domid), txOptions)).attempts;
+  for (const device of DEVICES) attempts += (await client.transaction((tx) => deviceAdd(tx, domid, device), txOptions)).attempts;
   await client.write(startedMarker(domid), '1');
   return attempts;
 }
 
-/** Destroys a domain: removes its home, `/vm/<uuid>`, `/libxl/<id>` and backends in one transaction. */
-export async function destroyDomain(client: XsApi, domid: number): Promise<void> {
+/** Destroys a domain: removes its home, `/vm/<uuid>`, `/libxl/<id>` and backends in one transaction (retry: as in {@link CreateDomainOptions}). */
+export async function destroyDomain(client: XsApi, domid: number, retry?: RetryPolicy): Promise<void> {
   await client.transaction(async (tx) => {
     await tx.rm(domainHome(domid));
     await tx.rm(`/vm/${vmUuid(domid)}`);
     await tx.rm(`/libxl/${domid}`);
     for (const device of DEVICES) await tx.rm(`/local/domain/0/backend/${device.kind}/${domid}`);
-  });
+  }, retry ? { retry } : {});
+}
+
+/**
+ * The nodes a domain's start adds as children of directories every start
+ * shares (`/local/domain`, `/vm`, `/libxl`, dom0's backend directories).
+ * Creating them beforehand (a what-if: a toolstack that reserved each
+ * domain's place) leaves a start no shared child list to change.
+ */
+export async function precreateDomainPlaces(client: XsApi, domid: number): Promise<void> {
+  await client.mkdir(domainHome(domid));
+  await client.mkdir(`/vm/${vmUuid(domid)}`);
+  await client.mkdir(`/libxl/${domid}`);
+  for (const device of DEVICES) await client.mkdir(`/local/domain/0/backend/${device.kind}/${domid}`);
 }
 
 /** xenbus_switch_state: a transaction reading and writing a device's `state`. */

@@ -18,9 +18,11 @@ import { buildMeta, newResultsId, resultsDirFor } from '../../runner/results-io.
 import { writeResultsDir } from '../../reports/index.ts';
 import type { ResultsFile, RunResult } from '../../reports/schema.ts';
 import { SCHEMA_VERSION } from '../../reports/schema.ts';
+import { benchToday } from './bench-today.ts';
 
 interface BenchArgs {
   ci: boolean;
+  today: boolean;
   profile: string;
   calibrated?: string;
   out?: string;
@@ -131,11 +133,13 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   builder: (yargs) =>
     yargs
       .option('ci', { type: 'boolean', default: false, describe: 'reduced deterministic bench for CI (xen-2009 only, ≤ 60 s)' })
+      .option('today', { type: 'boolean', default: false, describe: 'today\'s daemons: boot storms at 50–1,000 domains, models and the real Xen 4.17 daemons side by side (budget: XSTORM_TODAY_BUDGET seconds; XSTORM_TODAY_REAL=0 skips the real daemons)' })
       .option('profile', { type: 'string', default: 'xen-2009', describe: 'main cost profile (name or .json file)' })
       .option('calibrated', { type: 'string', describe: 'calibrated profile to use for this machine (default: cached calibrated-<host>, measured if missing)' })
       .option('out', { type: 'string', describe: 'results directory (default results/<id>)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the headline as JSON on stdout' }),
   handler: async (args) => {
+    if (args.today) return benchToday(args);
     const t0 = performance.now();
     const log = (s: string) => process.stderr.write(`${s}\n`);
     let main: CostProfile;

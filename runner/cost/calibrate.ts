@@ -50,14 +50,14 @@ function median(values: number[]): number {
 }
 
 /** One measured request kind: median µs and mean counter increases. */
-interface KindSample {
+export interface KindSample {
   readonly kind: string;
   readonly us: number;
   readonly deltas: Record<string, number>;
 }
 
-/** A daemon with one dom0 connection whose replies we capture. */
-class Harness {
+/** A daemon with one dom0 connection whose replies we capture (also the in-process twin of `calibrate --target socket:`). */
+export class Harness {
   readonly engine: Engine;
   readonly daemon: Daemon;
   readonly #conn;

@@ -31,6 +31,12 @@ export class CostModel {
   readonly hasClientThreads: boolean;
   /** Whether the daemon works in loop iterations (CostProfile daemon.iterations). */
   readonly daemonIterations: boolean;
+  /** Daemon CPU per loop iteration per open connection (CostProfile daemon.perConnectionUs; 0 without). */
+  readonly daemonPerConnectionUs: number;
+  /** Whether an iteration's replies leave together at its end (CostProfile daemon.repliesTogether; default true). */
+  readonly daemonRepliesTogether: boolean;
+  /** Whether a client turn's requests leave together (CostProfile client.leaveTogether; default true). */
+  readonly clientLeaveTogether: boolean;
   readonly #names: string[];
   readonly #prices: number[];
 
@@ -53,6 +59,9 @@ export class CostModel {
     this.wakeLatencyUs = profile.wake?.latencyUs ?? 0;
     this.wakeLeadFraction = profile.wake?.leadFraction ?? 1;
     this.daemonIterations = profile.daemon.iterations ?? false;
+    this.daemonPerConnectionUs = this.daemonIterations ? profile.daemon.perConnectionUs ?? 0 : 0;
+    this.daemonRepliesTogether = profile.daemon.repliesTogether ?? true;
+    this.clientLeaveTogether = profile.client?.leaveTogether ?? true;
     const priced = Object.entries(costs.counters).filter(([, price]) => price > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#names = priced.map(([name]) => name);
     this.#prices = priced.map(([, price]) => price);

@@ -88,6 +88,12 @@ export const CostProfileSchema = z
        * thread's batches grow (0: no such cost).
        */
       wakeUs: Micros.optional(),
+      /**
+       * Whether a turn's requests leave together once all are ready (default
+       * true: the ring transport) or each as soon as it is ready (false: a
+       * socket client writes each request from its reply's callback).
+       */
+      leaveTogether: z.boolean().optional(),
     }).optional(),
     /**
      * Wake-ups of the modelled threads (client turns, daemon iterations):
@@ -107,8 +113,18 @@ export const CostProfileSchema = z
      * thread: an iteration serves the requests that had arrived when it
      * began, and their replies leave together at its end (default false:
      * each reply leaves when its request is served).
+     * `perConnectionUs` (with `iterations`): CPU of each loop iteration per
+     * open connection (a real daemon polls and walks every connection each
+     * time round; `xstorm calibrate --target socket:` measures it), default 0.
+     * `repliesTogether` (with `iterations`): whether an iteration's replies
+     * leave together at its end (default true, xstorm's daemon thread) or
+     * each as soon as its request is served (false: cxenstored and
+     * oxenstored write each connection's reply in turn).
      */
-    daemon: z.strictObject({ perByteUs: Micros, perRequestUs: Micros.optional(), wakeUs: Micros.optional(), iterations: z.boolean().optional() }),
+    daemon: z.strictObject({
+      perByteUs: Micros, perRequestUs: Micros.optional(), wakeUs: Micros.optional(), iterations: z.boolean().optional(),
+      perConnectionUs: Micros.optional(), repliesTogether: z.boolean().optional(),
+    }),
     /** Costs per engine kind; a run on an engine missing here is refused. */
     engines: z.record(z.string(), EngineCostsSchema),
     /** How free parameters were fitted (documentation; not used for pricing). */

@@ -6,6 +6,7 @@
  */
 import { Daemon } from '../../daemon/index.ts';
 import { createEngine, isEngineKind } from '../../engines/index.ts';
+import type { Engine } from '../../engines/index.ts';
 import { XsClient } from '../../protocol/client.ts';
 import type { ClientObserver } from '../../protocol/types.ts';
 import type { RunResult } from '../../reports/schema.ts';
@@ -38,11 +39,21 @@ function checkPricedCounters(model: CostModel, reported: Record<string, number>,
   }
 }
 
+/** Options of {@link runSimulated} for analyses of a run. */
+export interface SimRunOptions {
+  /**
+   * Wraps the engine before the daemon gets it (e.g. to count which nodes
+   * refuse commits); the wrapper must pass every call and error through
+   * unchanged, so the run's results stay the same.
+   */
+  readonly wrapEngine?: (engine: Engine) => Engine;
+}
+
 /**
  * Runs one plan on the simulated clock with `profile` and returns its
  * RunResult (`driver: 'sim'`, `profile` = the profile's name).
  */
-export async function runSimulated(plan: RunPlan, profile: CostProfile, onProgress?: ProgressListener): Promise<RunResult> {
+export async function runSimulated(plan: RunPlan, profile: CostProfile, onProgress?: ProgressListener, options: SimRunOptions = {}): Promise<RunResult> {
   if (plan.target.kind !== 'engine') {
     throw new Error(`the simulated driver runs xstorm's engines only, not ${plan.target.kind} targets`);
   }
@@ -52,7 +63,8 @@ export async function runSimulated(plan: RunPlan, profile: CostProfile, onProgre
   const model = new CostModel(profile, kind);
   // The files' real I/O time is irrelevant here (the profile prices the work).
   const dir = makeScratchDir('xstorm-sim-');
-  const engine = createEngine(kind, { dir });
+  const created = createEngine(kind, { dir });
+  const engine = options.wrapEngine ? options.wrapEngine(created) : created;
   const daemon = new Daemon(engine);
   try {
     checkPricedCounters(model, engine.counters(), profile);

@@ -68,6 +68,7 @@ class SimLink implements ClientTransport {
   #end(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#server._linkClosed();
     for (const l of this.#closeListeners) l(error);
   }
 
@@ -128,6 +129,9 @@ export class SimServer {
   /** A wake-up of the sleeping daemon thread is on its way (iterations). */
   #waking = false;
   #linkCount = 0;
+  /** Connections open now, and whether the next request served begins a loop iteration (daemon.perConnectionUs). */
+  #openLinks = 0;
+  #iterationBegins = false;
 
   constructor(clock: SimClock, daemon: Daemon, model: CostModel) {
     this.#clock = clock;
@@ -187,12 +191,18 @@ export class SimServer {
   connect(domid: number): ClientTransport {
     const threads = Math.max(1, this.#clientThreads.length);
     const link = new SimLink(this, this.#daemon, domid, this.#linkCount++ % threads, this.#collect);
+    this.#openLinks++;
     this.#links.set(link.conn.id, link);
     return link;
   }
 
   stats(): SimServerStats {
     return { requests: this.#requests, busyMs: this.#busyUs / 1000 };
+  }
+
+  /** @internal A connection closed (either side). */
+  _linkClosed(): void {
+    this.#openLinks--;
   }
 
   /** @internal A client sent a frame: its client thread (if modelled) prepares it, then it travels to the daemon. */
@@ -222,8 +232,14 @@ export class SimServer {
       return;
     }
     const m = this.#model;
-    let us = m.clientWakeUs * m.wakeLeadFraction + m.clientPerRequestUs * items.length;
-    for (const { link, frame } of items) this.#depart(link, frame, us);
+    let us = m.clientWakeUs * m.wakeLeadFraction;
+    if (m.clientLeaveTogether) {
+      us += m.clientPerRequestUs * items.length;
+      for (const { link, frame } of items) this.#depart(link, frame, us);
+    } else {
+      // A socket client writes each request from its reply's callback.
+      for (const { link, frame } of items) this.#depart(link, frame, (us += m.clientPerRequestUs));
+    }
     us += m.clientWakeUs * (1 - m.wakeLeadFraction);
     // The next turn (requests sent meanwhile) starts when this one ends.
     this.#clock.schedule(us / 1000, () => this.#turn(thread));
@@ -250,6 +266,7 @@ export class SimServer {
 
   readonly #wake = (): void => {
     this.#waking = false;
+    this.#iterationBegins = true;
     this.#readHeld();
     this.#serveNext();
   };
@@ -293,7 +310,12 @@ export class SimServer {
     }
     let bytesOut = 0;
     for (const o of this.#outbox) bytesOut += o.frame.length;
-    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
+    let serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
+    if (this.#iterationBegins) {
+      // A real daemon's loop polls and walks every open connection each time round.
+      serviceUs += this.#model.daemonPerConnectionUs * this.#openLinks;
+      this.#iterationBegins = false;
+    }
     this.#asleep = false;
     this.#requests++;
     this.#busyUs += serviceUs;
@@ -303,7 +325,7 @@ export class SimServer {
 
   #complete(): void {
     this.#busy = false;
-    if (!this.#iterations) this.#sendReplies();
+    if (!this.#iterations || !this.#model.daemonRepliesTogether) this.#sendReplies();
     this.#serveNext();
   }
 
@@ -312,6 +334,7 @@ export class SimServer {
    * arrived meanwhile, or finish the wake-up's bookkeeping and sleep.
    */
   #endIteration(): void {
+    this.#iterationBegins = false;
     if (this.#asleep) return;
     this.#sendReplies();
     if (this.#serveHeld()) return;
@@ -334,6 +357,7 @@ export class SimServer {
   /** The loop reads the rings again: true when that gave it a request to serve (it is being served). */
   #serveHeld(): boolean {
     if (this.#held.length === 0) return false;
+    this.#iterationBegins = true;
     this.#readHeld();
     if (!this.#daemon.hasWork()) return false;
     this.#serveNext();

@@ -1,0 +1,73 @@
+/**
+ * `xstorm bench --today` (`npm run bench:today`): the CLI side of
+ * runner/today. Reads its two knobs from the environment, so `bench`'s
+ * flags stay as they are: `XSTORM_TODAY_BUDGET` (wall-clock seconds,
+ * default 300 with the real daemons, 120 without) and `XSTORM_TODAY_REAL`
+ * (`0` skips the real daemons even where ../shared/realxs is set up).
+ * `--calibrated`, `--out` and `--json` mean what they mean for `bench`.
+ */
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import { UsageError } from '../usage-error.ts';
+import { CostProfileError, loadProfile, profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
+import type { CostProfile } from '../../runner/cost/index.ts';
+import { calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
+import { buildMeta, newResultsId, resultsDirFor } from '../../runner/results-io.ts';
+import { TODAY_DEFAULTS, realxsUnavailable, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
+
+/** The flags of `bench` that `--today` uses. */
+export interface BenchTodayArgs {
+  readonly calibrated?: string;
+  readonly out?: string;
+  readonly json: boolean;
+}
+
+/** Parses the environment knobs; a bad value is a usage error. */
+export function todayEnvironment(env: NodeJS.ProcessEnv): { budgetS: number | undefined; real: boolean } {
+  const budget = env['XSTORM_TODAY_BUDGET'];
+  let budgetS: number | undefined;
+  if (budget !== undefined && budget !== '') {
+    budgetS = Number(budget);
+    if (!Number.isFinite(budgetS) || budgetS <= 0) throw new UsageError(`XSTORM_TODAY_BUDGET must be a positive number of seconds, got ${JSON.stringify(budget)}`);
+  }
+  const real = env['XSTORM_TODAY_REAL'];
+  if (real !== undefined && real !== '' && real !== '0' && real !== '1') throw new UsageError(`XSTORM_TODAY_REAL must be 0 or 1, got ${JSON.stringify(real)}`);
+  return { budgetS, real: real !== '0' };
+}
+
+/** This machine's calibrated profile: named, cached, or measured now (quick) and cached. */
+async function machineProfile(name: string | undefined, log: (s: string) => void): Promise<CostProfile> {
+  try {
+    return loadProfile(name ?? defaultCalibratedName());
+  } catch (error) {
+    if (!(error instanceof CostProfileError)) throw error;
+    if (name !== undefined) throw new UsageError(`--calibrated: ${error.issues.join('; ')}`);
+  }
+  const wanted = defaultCalibratedName();
+  log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
+  const profile = await calibrate({ name: wanted, quick: true });
+  const file = nodePath.join(profileCacheDir(), `${wanted}.json`);
+  writeProfileFile(file, profile);
+  log(`saved ${file}`);
+  return profile;
+}
+
+/** Runs the bench, prints its tables (or the headline as JSON) and writes the results directory. */
+export async function benchToday(args: BenchTodayArgs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const t0 = performance.now();
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const knobs = todayEnvironment(env);
+  const id = newResultsId('bench', 'today');
+  const dir = resultsDirFor(id, args.out);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+  const calibrated = await machineProfile(args.calibrated, log);
+  const unavailable = knobs.real ? realxsUnavailable(env) : 'XSTORM_TODAY_REAL=0';
+  const realDaemons = unavailable ? { used: false, reason: unavailable } : { used: true };
+  const budgetS = knobs.budgetS ?? (realDaemons.used ? TODAY_DEFAULTS.budgetS.withRealDaemons : TODAY_DEFAULTS.budgetS.simOnly);
+  log(`bench --today: budget ${budgetS} s, real daemons ${realDaemons.used ? 'yes' : `no (${unavailable})`}, costs ${calibrated.name}`);
+  const outcome = await runTodayBench({ config: TODAY_DEFAULTS, calibrated, realDaemons, budgetS, log, id, meta: buildMeta(process.argv.slice(1)) });
+  if (args.json) process.stdout.write(`${JSON.stringify(outcome.file.headline)}\n`);
+  else process.stdout.write(`${outcome.text}\n`);
+  await writeTodayResults(dir, outcome);
+  log(`results: ${dir} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}

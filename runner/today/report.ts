@@ -82,10 +82,15 @@ function sentence(report: TodayReport, config: TodayConfig): string[] {
   return lines;
 }
 
+/** The cost profile of the grid's simulated cells. */
+function profileOf(m: TodayMeasurements): string {
+  return m.cells.find((c) => c.role === 'grid' && c.run.driver === 'sim')?.run.profile ?? '–';
+}
+
 /** The titled tables of the report, in reading order. */
 export function todayTables(m: TodayMeasurements, report: TodayReport, config: TodayConfig): TitledTable[] {
   const tables: TitledTable[] = [
-    { id: 'boot-storm', title: 'Boot storm: N domains started at once (sim: this machine\'s calibrated costs; real: Xen 4.17 daemons in real time, medians)', table: bootStormTable(m.cells), notes: [] },
+    { id: 'boot-storm', title: `Boot storm: N domains started at once (sim: profile ${profileOf(m)}; real: Xen 4.17 daemons in real time, medians)`, table: bootStormTable(m.cells), notes: [] },
     { id: 'agent-chatter', title: `Agent chatter: N agents write every ${(60 * (Number(config.scenarios['agent-chatter'].params['timeScale'] ?? 1))).toFixed(0)} s while dom0 creates and destroys domains (${config.scenarios['agent-chatter'].durationS} s)`, table: agentChatterTable(m.cells), notes: [] },
     { id: 'exponents', title: 'Growth with N: power laws fitted to the per-domain figures (log-log least squares)', table: exponentTable(exponentRows(m.cells)), notes: [] },
   ];
@@ -97,7 +102,7 @@ export function todayTables(m: TodayMeasurements, report: TodayReport, config: T
     notes: [],
   });
   if (report.mechanism.census.length) tables.push({ id: 'census', title: `Which node refuses the commit (${config.mechanism.engine}, N = ${config.mechanism.domains}, libxl variant)`, table: censusTable(report.mechanism.census), notes: [] });
-  if (report.replay2016.rows.length) tables.push({ id: 'replay-2016', title: 'The 2016 replay commit: parallel VM starts and stops, trie (oxenstored before it) vs trie-replay (sim, this machine\'s costs)', table: replayTable(report.replay2016.rows, config), notes: [] });
+  if (report.replay2016.rows.length) tables.push({ id: 'replay-2016', title: `The 2016 replay commit: parallel VM starts and stops, trie (oxenstored before it) vs trie-replay (sim, profile ${profileOf(m)})`, table: replayTable(report.replay2016.rows, config), notes: [] });
   if (report.profileRows.length) {
     tables.push({
       id: 'real-profiles',
@@ -118,7 +123,7 @@ export function textTable(table: Table): string {
 
 function footer(report: TodayReport): string[] {
   const lines: string[] = [];
-  lines.push(`Real daemons: ${report.realDaemons.used ? 'yes' : `no (${report.realDaemons.reason ?? 'not asked for'})`}. Load average (1, 5, 15 min) before ${report.load.before.map((l) => l.toFixed(2)).join(' ')}, after ${report.load.after.map((l) => l.toFixed(2)).join(' ')} on ${report.budget.phases.length ? '' : ''}this machine.`);
+  lines.push(`Real daemons: ${report.realDaemons.used ? 'yes' : `no (${report.realDaemons.reason ?? 'not asked for'})`}. Load average (1, 5, 15 min) before ${report.load.before.map((l) => l.toFixed(2)).join(' ')}, after ${report.load.after.map((l) => l.toFixed(2)).join(' ')}.`);
   lines.push(`Budget ${report.budget.totalS.toFixed(0)} s: ${report.budget.phases.map((p) => `${p.phase} ${p.usedS.toFixed(0)}/${p.budgetS.toFixed(0)} s`).join(', ')}.`);
   for (const stop of report.budget.stops) lines.push(`Stopped: ${describeStop(stop)}.`);
   for (const f of report.failures) lines.push(`Failed: ${f}.`);

@@ -48,6 +48,8 @@ export interface DriverFigures {
   readonly daemon: { cpuMs: number | null; rssBytes: number | null };
   /** Driver-specific figures for `extra` (e.g. dropped iterations). */
   readonly extra?: Record<string, number>;
+  /** The run was stopped before its end (its figures cover the time it ran): `status: 'partial'`. */
+  readonly partial?: boolean;
 }
 
 /** Builds and validates the RunResult of one run. */
@@ -98,6 +100,7 @@ export function buildRunResult(plan: RunPlan, scenario: AnyScenario, figures: Dr
     engineCounters: figures.engineCounters,
     daemon: figures.daemon,
     extra,
+    ...(figures.partial ? { status: 'partial' as const } : {}),
   };
   return RunResultSchema.parse(result);
 }

@@ -6,24 +6,27 @@
  * (xen-2009 only, no calibration).
  */
 import type { CommandModule } from 'yargs';
-import cliProgress from 'cli-progress';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { UsageError } from '../usage-error.ts';
+import { UserError } from '../user-error.ts';
 import { loadProfile, profileCacheDir, writeProfileFile, CostProfileError } from '../../runner/cost/index.ts';
 import type { CostProfile } from '../../runner/cost/index.ts';
 import { availableEngines, calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
 import { benchHeadline, benchItems, runBench, startFigures, PAPER } from '../../runner/sim/bench.ts';
-import { buildMeta, newResultsId, resultsDirFor } from '../../runner/results-io.ts';
+import { buildResultsFile, newResultsId, resultsDirFor } from '../results-io.ts';
 import { writeResultsDir } from '../../reports/index.ts';
-import type { ResultsFile, RunResult } from '../../reports/schema.ts';
-import { SCHEMA_VERSION } from '../../reports/schema.ts';
+import type { RunResult } from '../../reports/schema.ts';
+import { checkOutDir } from '../out-dir.ts';
+import { startProgress } from '../progress.ts';
+import { checkProfileMachine, describeProfile, profilePath } from '../profile-provenance.ts';
+import { exitOnSignals } from '../stop-signals.ts';
 
 interface BenchArgs {
   ci: boolean;
   profile: string;
   calibrated?: string;
   out?: string;
+  force: boolean;
   json: boolean;
 }
 
@@ -110,6 +113,9 @@ async function calibratedProfile(name: string | undefined, log: (s: string) => v
   const wanted = name ?? defaultCalibratedName();
   try {
     const cached = loadProfile(wanted);
+    const file = profilePath(wanted);
+    checkProfileMachine(cached, file, name !== undefined ? '--calibrated' : 'cached calibrated profile');
+    if (name !== undefined || isThreadModelProfile(cached)) log(`this machine's rows: ${describeProfile(cached, file)}`);
     // A cached profile from before the thread model (client wake-ups, daemon
     // iterations) would price the real-time pipeline the old way: re-measure.
     if (name !== undefined || isThreadModelProfile(cached)) return cached;
@@ -118,10 +124,16 @@ async function calibratedProfile(name: string | undefined, log: (s: string) => v
     if (name !== undefined || !(error instanceof CostProfileError)) throw error;
     log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
   }
-  const profile = await calibrate({ name: wanted, quick: true });
+  const progress = startProgress({ label: 'bench: calibrating' });
+  let profile: CostProfile;
+  try {
+    profile = await calibrate({ name: wanted, quick: true, onProgress: (f, note) => progress.update(f, note) });
+  } finally {
+    progress.stop();
+  }
   const file = nodePath.join(profileCacheDir(), `${wanted}.json`);
   writeProfileFile(file, profile);
-  log(`saved ${file}`);
+  log(`this machine's rows: ${describeProfile(profile, file)} (measured now, saved)`);
   return profile;
 }
 
@@ -134,15 +146,19 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('profile', { type: 'string', default: 'xen-2009', describe: 'main cost profile (name or .json file)' })
       .option('calibrated', { type: 'string', describe: 'calibrated profile to use for this machine (default: cached calibrated-<host>, measured if missing)' })
       .option('out', { type: 'string', describe: 'results directory (default results/<id>)' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace the results already in --out' })
       .option('json', { type: 'boolean', default: false, describe: 'print the headline as JSON on stdout' }),
   handler: async (args) => {
     const t0 = performance.now();
     const log = (s: string) => process.stderr.write(`${s}\n`);
+    // Before any work: an --out that cannot take the results (or holds other results) is refused now.
+    checkOutDir(args.out ?? 'results', { force: args.force });
+    exitOnSignals('bench');
     let main: CostProfile;
     try {
       main = loadProfile(args.profile);
     } catch (error) {
-      if (error instanceof CostProfileError) throw new UsageError(`--profile: ${error.issues.join('; ')}`);
+      if (error instanceof CostProfileError) throw new UserError(`--profile: ${error.issues.join('; ')}`);
       throw error;
     }
     const modern = availableEngines().filter((k) => k === 'tdb-pernode' || k === 'trie-replay');
@@ -151,36 +167,27 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       try {
         calibrated = await calibratedProfile(args.calibrated, log);
       } catch (error) {
-        if (error instanceof CostProfileError) throw new UsageError(`--calibrated: ${error.issues.join('; ')}`);
+        if (error instanceof CostProfileError) throw new UserError(`--calibrated: ${error.issues.join('; ')}`);
         throw error;
       }
     }
     const items = benchItems(args.ci, main, calibrated, modern);
-    const bar = new cliProgress.SingleBar({
-      format: 'bench [{bar}] {percentage}% | {note}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-      noTTYOutput: false,
-      etaBuffer: 50,
-    }, cliProgress.Presets.shades_classic);
-    bar.start(1000, 0, { note: items[0]?.label ?? '' });
+    const progress = startProgress({ label: 'bench' });
+    progress.update(0, items[0]?.label ?? '');
     let measured: RunResult[];
     try {
-      measured = await runBench(items, (f, note) => bar.update(Math.round(f * 1000), { note: note.slice(0, 70) }));
+      measured = await runBench(items, (f, note) => progress.update(f, note));
+      progress.stop(true);
     } finally {
-      bar.stop();
+      progress.stop();
     }
     // Run keys name the profile (runner/result.ts runKey): the same cell under two profiles stays two keys.
     const runs = measured;
     const headline = benchHeadline(runs, main.name);
     const id = newResultsId('bench', args.ci ? 'ci' : 'paper');
-    const file: ResultsFile = {
-      schemaVersion: SCHEMA_VERSION,
-      id,
+    const file = buildResultsFile({
       kind: 'bench',
-      createdAt: new Date().toISOString(),
-      meta: buildMeta(process.argv.slice(1)),
+      id,
       config: {
         ci: args.ci,
         items: items.map((i) => ({ label: i.label, ...i.plan })),
@@ -188,7 +195,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       },
       runs,
       headline,
-    };
+    });
     const text = headlineText(runs, main.name);
     if (args.json) process.stdout.write(`${JSON.stringify(headline)}\n`);
     else process.stdout.write(`${text}\n`);

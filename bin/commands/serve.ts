@@ -6,7 +6,7 @@
  * file-backed store is consistent).
  */
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../usage-error.ts';
+import { UserError } from '../user-error.ts';
 
 interface ServeArgs {
   engine: string;
@@ -39,14 +39,14 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const { Daemon, serveDaemonOnSocket } = await import('../../daemon/index.ts');
     const { defaultSocketPath } = await import('../../protocol/socket.ts');
     if (!isEngineKind(argv.engine)) {
-      throw new UsageError(`unknown engine ${JSON.stringify(argv.engine)}; expected one of ${ENGINE_KINDS.join(', ')}`);
+      throw new UserError(`unknown engine ${JSON.stringify(argv.engine)}; expected one of ${ENGINE_KINDS.join(', ')}`);
     }
     const maxNodes = argv['max-nodes-per-domain'];
     if (maxNodes !== undefined && (!Number.isInteger(maxNodes) || maxNodes < 1)) {
-      throw new UsageError('--max-nodes-per-domain must be a positive integer');
+      throw new UserError('--max-nodes-per-domain must be a positive integer');
     }
     const socketPath = argv.socket ?? defaultSocketPath();
-    if (Buffer.byteLength(socketPath) > 107) throw new UsageError(`socket path longer than 107 bytes: ${socketPath}`);
+    if (Buffer.byteLength(socketPath) > 107) throw new UserError(`socket path longer than 107 bytes: ${socketPath}`);
 
     const log = (level: string, message: string): void => {
       if (argv.quiet && level === 'info') return;
@@ -62,7 +62,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       server = await serveDaemonOnSocket(daemon, socketPath, { log: (m) => log('warn', m) });
     } catch (error) {
       daemon.close();
-      throw new UsageError(`cannot listen on ${socketPath}: ${(error as Error).message}`);
+      throw new UserError(`cannot listen on ${socketPath}: ${(error as Error).message}`);
     }
     log('info', `engine ${argv.engine} serving ${socketPath} (pid ${process.pid})`);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { parseGrid, parseGuestList, parseTarget } from '../../runner/cli-args.ts';
+import { parseGrid, parseGuestList, parseTarget } from '../../bin/cli-args.ts';
 import { runKey } from '../../runner/result.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 

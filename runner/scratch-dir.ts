@@ -79,5 +79,12 @@ export function removeScratchDir(dir: string): void {
  * thread.
  */
 export function removeProcessScratch(): void {
-  for (const base of scratchBases()) removeScratchDir(processRoot(base));
+  for (const base of scratchBases()) {
+    try {
+      // Threads may still be writing (a daemon thread's transaction copies) while the process exits: retry ENOTEMPTY.
+      fs.rmSync(processRoot(base), { recursive: true, force: true, maxRetries: 20, retryDelay: 5 });
+    } catch {
+      // best effort, as in removeScratchDir
+    }
+  }
 }

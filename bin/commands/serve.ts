@@ -6,6 +6,8 @@
  * file-backed store is consistent).
  */
 import type { CommandModule } from 'yargs';
+import { existsSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import { UserError } from '../user-error.ts';
 
 interface ServeArgs {
@@ -32,7 +34,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('dir', { type: 'string', describe: 'where a file-backed engine keeps its store (default: a temp dir removed on exit)' })
       .option('max-nodes-per-domain', { type: 'number', describe: 'node quota of unprivileged domains (engine option)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'log only warnings and errors' })
-      .example('$0 serve --engine trie --socket /tmp/xs/socket', 'then: XENSTORED_PATH=/tmp/xs/socket xenstore-ls')
+      .example('mkdir -p /tmp/xs && $0 serve --engine trie --socket /tmp/xs/socket', 'then: XENSTORED_PATH=/tmp/xs/socket xenstore-ls (Debian: apt-get install xenstore-utils)')
       .strict(),
   handler: async (argv) => {
     const { createEngine, isEngineKind, ENGINE_KINDS } = await import('../../engines/index.ts');
@@ -62,7 +64,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       server = await serveDaemonOnSocket(daemon, socketPath, { log: (m) => log('warn', m) });
     } catch (error) {
       daemon.close();
-      throw new UserError(`cannot listen on ${socketPath}: ${(error as Error).message}`);
+      const missingDir = existsSync(nodePath.dirname(socketPath)) ? '' : ` (its directory does not exist: mkdir -p ${nodePath.dirname(socketPath)})`;
+      throw new UserError(`cannot listen on ${socketPath}: ${(error as Error).message}${missingDir}`);
     }
     log('info', `engine ${argv.engine} serving ${socketPath} (pid ${process.pid})`);
 

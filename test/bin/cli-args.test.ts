@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { parseGrid, parseGuestList, parseTarget } from '../../bin/cli-args.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkSocketTarget, parseGrid, parseGuestList, parseTarget } from '../../bin/cli-args.ts';
+import { UserError } from '../../bin/user-error.ts';
+import { runCli } from './cli.ts';
 import { runKey } from '../../runner/result.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 
@@ -29,6 +35,32 @@ test('targets: engines and sockets with labels', () => {
   assert.deepEqual(parseTarget('socket:/tmp/xs-ox/socket'), { kind: 'socket', path: '/tmp/xs-ox/socket', label: 'xs-ox' });
   assert.throws(() => parseTarget('nope'), /unknown engine or target "nope"/);
   assert.throws(() => parseTarget('socket:'), /expected socket:<path>/);
+  // Input mistakes are the CLI's one UserError (exit 2), not RangeErrors wrapped twice.
+  assert.throws(() => parseTarget('nope'), UserError);
+  assert.throws(() => parseGuestList('x'), UserError);
+  assert.throws(() => parseGrid(['a']), UserError);
+});
+
+test('socket targets are checked before the run: missing, not a socket, nothing listening, listening', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xstorm-sock-'));
+  try {
+    const target = (path: string) => ({ kind: 'socket' as const, path, label: 'x' });
+    await assert.rejects(checkSocketTarget(target(join(dir, 'none'))), (e: unknown) => e instanceof UserError && /no such socket/.test(e.message));
+    writeFileSync(join(dir, 'file'), '');
+    await assert.rejects(checkSocketTarget(target(join(dir, 'file'))), (e: unknown) => e instanceof UserError && /not a Unix socket/.test(e.message));
+    const server = createServer((c) => c.destroy());
+    const path = join(dir, 'socket');
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    await checkSocketTarget(target(path));
+    // A socket file with nothing behind it (the daemon died): refused, not an internal error mid-run.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const stale = join(dir, 'stale');
+    const child = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.exit(0))`]);
+    assert.equal(child.status, 0);
+    await assert.rejects(checkSocketTarget(target(stale)), (e: unknown) => e instanceof UserError && /nothing listens on it/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('run keys name the grid cell, with the parameters that differ from the defaults', () => {
@@ -54,4 +86,36 @@ test('xstorm run: bad flags exit 2 with one line', () => {
   }
   const both = spawnSync(process.execPath, [cli, 'run', '--scenario', 'short-txn', '--set', 'bogus=1', '--set', 'sharedFraction=2'], { encoding: 'utf8' });
   assert.match(both.stderr, /sharedFraction: .*unknown parameter bogus/);
+});
+
+test('xstorm: every input mistake is one line with its reason, exit 2, never an internal error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xstorm-args-'));
+  try {
+    writeFileSync(join(dir, 'garbage.json'), 'not json at all');
+    writeFileSync(join(dir, 'wrong.json'), '{"profileVersion": 1, "name": "Bad Name"}');
+    const cases: Array<{ args: string[]; message: RegExp }> = [
+      // yargs' "Invalid values:" used to be cut at its first line: the bad value and the choices were lost.
+      { args: ['run', '--scenario', 'short-txn', '--driver', 'warp'], message: /Invalid values: Argument: driver, Given: "warp", Choices: "real", "sim"/ },
+      { args: ['calibrate', '--engine', 'nosuch'], message: /Given: "nosuch", Choices: "tdb", "trie", "tdb-pernode", "trie-replay"/ },
+      // A bad profile says why ("invalid cost profile nosuch:" and nothing else, before).
+      { args: ['run', '--scenario', 'short-txn', '--driver', 'sim', '--profile', 'nosuch'], message: /--profile nosuch: no such profile; built-in: xen-2009/ },
+      { args: ['run', '--scenario', 'short-txn', '--driver', 'sim', '--profile', join(dir, 'garbage.json')], message: /garbage\.json: not JSON: / },
+      { args: ['run', '--scenario', 'short-txn', '--driver', 'sim', '--profile', join(dir, 'wrong.json')], message: /wrong\.json: .*name: lower-case letters/ },
+      // A socket that is not there: one line (it was "internal error" and a 7-frame stack, exit 1).
+      { args: ['run', '--scenario', 'short-txn', '--target', 'socket:/nonexistent/socket'], message: /--target socket:\/nonexistent\/socket: no such socket/ },
+      // --engine was silently ignored beside --target.
+      { args: ['run', '--scenario', 'short-txn', '--target', 'socket:/tmp/xs/socket', '--engine', 'tdb'], message: /target and engine are mutually exclusive/ },
+      { args: ['sweep', '--scenario', 'short-txn', '--guests', '1', '--shard', '5/2'], message: /--shard: shard index must be between 1 and 2, got 5/ },
+    ];
+    const outcomes = await Promise.all(cases.map((c) => runCli(c.args, { timeoutMs: 30000 })));
+    for (const [i, outcome] of outcomes.entries()) {
+      const { args, message } = cases[i]!;
+      assert.equal(outcome.status, 2, `${args.join(' ')}: ${outcome.stderr}`);
+      assert.match(outcome.stderr, /^xstorm: [^\n]+\n/, args.join(' '));
+      assert.match(outcome.stderr.split('\n')[0]!, message, args.join(' '));
+      assert.doesNotMatch(outcome.stderr, /internal error|\n\s+at /, args.join(' '));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

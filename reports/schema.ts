@@ -83,6 +83,22 @@ export const RunResultSchema = z.strictObject({
   /** The engine's own work counters at the end of the run (empty for socket targets). */
   engineCounters: z.record(z.string(), z.number()),
   daemon: z.strictObject({ cpuMs: z.number().nonnegative().nullable(), rssBytes: z.number().nonnegative().nullable() }),
+  /**
+   * Logical transactions still open when the run ended (censored: each one's
+   * delay is at least its wait so far, from its first attempt's start to the
+   * end of the run); absent when none was open.
+   */
+  openTxns: z.strictObject({
+    count: z.number().int().positive(),
+    meanWaitMs: z.number().nonnegative(),
+    maxWaitMs: z.number().nonnegative(),
+  }).optional(),
+  /**
+   * Logical-transaction latency counting the transactions still open at the
+   * end at their wait so far (a lower bound when some were open); present
+   * with `openTxns`.
+   */
+  latencyWithOpen: LatencySummarySchema.optional(),
   /** Cumulative time (s) at which the k-th guest was started (paper-7.3, boot-storm). */
   guestStarts: z.array(z.strictObject({ guest: z.number().int().positive(), timeS: z.number().nonnegative() })).optional(),
   /** Per-interval counts over the run. */

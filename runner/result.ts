@@ -57,7 +57,7 @@ export function buildRunResult(plan: RunPlan, scenario: AnyScenario, figures: Dr
   const summary = summarize(figures.snapshot, figures.durationS);
   const verdict = livelockVerdict(figures.snapshot.classBuckets, figures.durationS * 1000, figures.snapshot.bucketMs);
   const params = plan.params as Record<string, ParamValue>;
-  const sustained = sustainedVerdict(scenario, params, {
+  const sloInput = {
     guests: plan.guests,
     durationS: figures.durationS,
     commits: summary.commits,
@@ -68,10 +68,11 @@ export function buildRunResult(plan: RunPlan, scenario: AnyScenario, figures: Dr
     livelocked: verdict.livelocked,
     starved: summary.fairness.starved,
     events: summary.events,
-  });
+  };
+  const sustained = sustainedVerdict(scenario, params, sloInput);
   const extra: Record<string, number> = {
     ...figures.snapshot.counters,
-    ...(scenario.extra ? scenario.extra(params, plan.guests) : {}),
+    ...(scenario.extra ? scenario.extra(params, plan.guests, sloInput) : {}),
     ...(figures.extra ?? {}),
   };
   for (const [errno, n] of Object.entries(figures.snapshot.errors)) extra[`errors.${errno}`] = n;

@@ -89,7 +89,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await checkSocketTarget(target);
     const driver = await createDriver(args.driver, profile, args.workers ? { workers: args.workers } : {});
 
-    const stopper = stopOnSignals({ stopping: 'stopping the run; what it measured will be written, marked partial' });
+    const stopper = stopOnSignals({
+      stopping: driver.name === 'real'
+        ? 'stopping the run; what it measured will be written, marked partial'
+        : 'the simulated driver cannot stop a run part-way: it finishes, then its results are written',
+    });
     try {
       const { results, stopped } = await runPlans(driver, [plan], { label: 'run', signal: stopper.signal });
       const signal = stopper.received();

@@ -111,7 +111,11 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const fileOf = (runs: readonly RunResult[], final: boolean) =>
       buildResultsFile({ kind: 'sweep', id, config, runs, headline: { computeFor: scenario.name }, shard, planned: plans.length, partial: !final });
 
-    const stopper = stopOnSignals({ stopping: 'stopping the sweep; what it measured will be written, marked partial' });
+    const stopper = stopOnSignals({
+      stopping: driver.name === 'real'
+        ? 'stopping the sweep; what it measured will be written, marked partial'
+        : 'stopping the sweep after the current simulated run; what it measured will be written, marked partial',
+    });
     let outcome;
     try {
       outcome = await runSweep({

@@ -58,6 +58,7 @@ test('xstorm run/report/bench: a bad --out is refused at once, exit 2, before an
       { args: ['report', results, '--out', '/proc/x'], message: /^xstorm: --out \/proc\/x: cannot write results under \/proc/ },
       { args: [...run, '--out', file], message: /a-file: is a file, not a directory$/ },
       { args: ['bench', '--ci', '--out', file], message: /a-file: is a file, not a directory$/ },
+      { args: ['report', results, '--out', file], message: /a-file: is a file, not a directory$/ },
       { args: [...run, '--out', results], message: /already holds results \(results\.json\); give a new directory, or add --force/ },
     ];
     const outcomes = await Promise.all(cases.map((c) => runCli(c.args, { timeoutMs: 25000 })));

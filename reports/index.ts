@@ -10,7 +10,7 @@ export * from './schema.ts';
 export { ReportInputError, ResultsFileError } from './errors.ts';
 export { readResultsFile, writeResultsFile, parseResultsFile, serializeResultsFile, resultsJsonPath, MIGRATIONS, RESULTS_JSON, type Migration, type ParseOptions } from './io.ts';
 export { writeResultsDir, writeReport, renderReport, RESULTS_DIR_FILES, type ResultsDirOptions } from './results-dir.ts';
-export { computeHeadline, mostSweptScenario, type HeadlineOptions } from './headline.ts';
+export { computeHeadline, mostSweptScenario, qualifyHeadline, type HeadlineOptions, type GridCompleteness } from './headline.ts';
 export { parseShard, formatShard, selectShard, selectShardWithIndex, mergeResultsFiles, compareRuns, stripShardArgs, type Shard } from './shard.ts';
 export {
   compareResults, formatGateReport, gateExitCode, parseGateConfig, readGateConfig, judge,

@@ -33,6 +33,13 @@ export interface ActorProgress extends ActorInfo {
   commits: number;
   /** Commit attempts: successful or EAGAIN TRANSACTION_END replies. */
   attempts: number;
+  /**
+   * Start (clock ms) of the logical transaction this actor has open (its
+   * first TRANSACTION_START, retries included), null when none is open.
+   * One still open when the run ends is censored: its delay is at least
+   * the time it has waited so far.
+   */
+  openSinceMs: number | null;
 }
 
 /** Commit attempts and commits of one actor class in one time bucket. */
@@ -123,7 +130,7 @@ export class MetricsRecorder {
     const progress = this.#actorProgress(actor);
     return {
       onRequest: (type, startMs, endMs, error) => this.#onRequest(progress, type, startMs, endMs, error),
-      onTransaction: (attempts, startMs, endMs, committed) => this.#onTransaction(attempts, startMs, endMs, committed),
+      onTransaction: (attempts, startMs, endMs, committed) => this.#onTransaction(progress, attempts, startMs, endMs, committed),
     };
   }
 
@@ -189,7 +196,7 @@ export class MetricsRecorder {
   #actorProgress(actor: ActorInfo): ActorProgress {
     let progress = this.#actors.get(actor.id);
     if (!progress) {
-      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0 };
+      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openSinceMs: null };
       this.#actors.set(actor.id, progress);
     }
     return progress;
@@ -200,6 +207,8 @@ export class MetricsRecorder {
   }
 
   #onRequest(actor: ActorProgress, type: number, startMs: number, endMs: number, error: string | undefined): void {
+    // The first start of a logical transaction opens it (retries keep it open), even if its reply comes after the close.
+    if (type === XsType.TRANSACTION_START && actor.openSinceMs === null && startMs <= this.#closedAtMs) actor.openSinceMs = startMs;
     if (endMs > this.#closedAtMs) return;
     this.#requests++;
     this.#requestLatency.recordValue(toMicros(endMs - startMs));
@@ -228,8 +237,10 @@ export class MetricsRecorder {
     pair[committed ? 0 : 1]++;
   }
 
-  #onTransaction(attempts: number, startMs: number, endMs: number, committed: boolean): void {
+  #onTransaction(actor: ActorProgress, attempts: number, startMs: number, endMs: number, committed: boolean): void {
+    // Ended after the close: it was still open when the run ended (censored).
     if (endMs > this.#closedAtMs) return;
+    actor.openSinceMs = null;
     this.#logicalTxns++;
     if (committed) this.#committedTxns++;
     this.#txnLatency.recordValue(toMicros(endMs - startMs));
@@ -280,6 +291,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
       if (prev) {
         prev.commits += a.commits;
         prev.attempts += a.attempts;
+        prev.openSinceMs ??= a.openSinceMs;
       } else actors.set(a.id, { ...a });
     }
     for (const [cls, buckets] of Object.entries(s.classBuckets)) {
@@ -326,7 +338,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
 export type MetricsSummary = Pick<
   RunResult,
   | 'requests' | 'commits' | 'eagain' | 'otherErrors' | 'logicalTxns' | 'goodput' | 'throughput' | 'abortRate'
-  | 'retries' | 'latency' | 'requestLatency' | 'fairness' | 'timeline' | 'guestStarts'
+  | 'retries' | 'latency' | 'requestLatency' | 'fairness' | 'timeline' | 'guestStarts' | 'openTxns' | 'latencyWithOpen'
 > & {
   /** Events in seconds since the run's start (the SLO's input). */
   readonly events: Record<string, { tS: number; value: number }[]>;
@@ -346,6 +358,19 @@ export function latencySummary(encodedMicros: string): LatencySummary {
     p999: ms(h.getValueAtPercentile(99.9)),
     max: ms(h.maxValue),
   };
+}
+
+/**
+ * Logical-transaction latency over the finished transactions and the ones
+ * still open at the end, each of those counted at its wait so far: a lower
+ * bound of the true distribution when a run stops before they finish.
+ */
+function latencyWithOpen(encodedMicros: string, openWaitsMs: readonly number[]): LatencySummary {
+  // A decoded histogram covers only its own values' range: copy it into one that grows.
+  const h = newHistogram();
+  h.add(hdr.decodeFromCompressedBase64(encodedMicros));
+  for (const ms of openWaitsMs) h.recordValue(toMicros(ms));
+  return latencySummary(hdr.encodeIntoCompressedBase64(h));
 }
 
 /**
@@ -373,6 +398,8 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
     events[name] = list.map(([ms, value]) => ({ tS: ms / 1000, value }));
   }
   const started = events['guestStarted'];
+  const endMs = snapshot.originMs + durationS * 1000;
+  const openWaitsMs = snapshot.actors.filter((a) => a.openSinceMs !== null).map((a) => Math.max(0, endMs - a.openSinceMs!));
   const attemptsTotal = snapshot.commits + snapshot.eagain;
   return {
     requests: snapshot.requests,
@@ -396,6 +423,14 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
     timeline,
     // Cumulative: the k-th start in time order, whichever guest it was (boot-storm starts them in parallel).
     ...(started ? { guestStarts: started.map((e, i) => ({ guest: i + 1, timeS: Math.max(0, e.tS) })) } : {}),
+    ...(openWaitsMs.length ? {
+      openTxns: {
+        count: openWaitsMs.length,
+        meanWaitMs: openWaitsMs.reduce((a, b) => a + b, 0) / openWaitsMs.length,
+        maxWaitMs: Math.max(...openWaitsMs),
+      },
+      latencyWithOpen: latencyWithOpen(snapshot.txnLatencyUs, openWaitsMs),
+    } : {}),
     events,
   };
 }

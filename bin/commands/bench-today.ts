@@ -8,11 +8,11 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { UsageError } from '../usage-error.ts';
+import { UserError } from '../user-error.ts';
 import { CostProfileError, loadProfile, profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
 import type { CostProfile } from '../../runner/cost/index.ts';
 import { calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
-import { buildMeta, newResultsId, resultsDirFor } from '../../runner/results-io.ts';
+import { buildMeta, newResultsId, resultsDirFor } from '../results-io.ts';
 import { TODAY_DEFAULTS, realxsUnavailable, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
 
 /** The flags of `bench` that `--today` uses. */
@@ -28,10 +28,10 @@ export function todayEnvironment(env: NodeJS.ProcessEnv): { budgetS: number | un
   let budgetS: number | undefined;
   if (budget !== undefined && budget !== '') {
     budgetS = Number(budget);
-    if (!Number.isFinite(budgetS) || budgetS <= 0) throw new UsageError(`XSTORM_TODAY_BUDGET must be a positive number of seconds, got ${JSON.stringify(budget)}`);
+    if (!Number.isFinite(budgetS) || budgetS <= 0) throw new UserError(`XSTORM_TODAY_BUDGET must be a positive number of seconds, got ${JSON.stringify(budget)}`);
   }
   const real = env['XSTORM_TODAY_REAL'];
-  if (real !== undefined && real !== '' && real !== '0' && real !== '1') throw new UsageError(`XSTORM_TODAY_REAL must be 0 or 1, got ${JSON.stringify(real)}`);
+  if (real !== undefined && real !== '' && real !== '0' && real !== '1') throw new UserError(`XSTORM_TODAY_REAL must be 0 or 1, got ${JSON.stringify(real)}`);
   return { budgetS, real: real !== '0' };
 }
 
@@ -41,7 +41,7 @@ async function machineProfile(name: string | undefined, log: (s: string) => void
     return loadProfile(name ?? defaultCalibratedName());
   } catch (error) {
     if (!(error instanceof CostProfileError)) throw error;
-    if (name !== undefined) throw new UsageError(`--calibrated: ${error.issues.join('; ')}`);
+    if (name !== undefined) throw new UserError(`--calibrated: ${error.issues.join('; ')}`);
   }
   const wanted = defaultCalibratedName();
   log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
@@ -59,7 +59,7 @@ export async function benchToday(args: BenchTodayArgs, env: NodeJS.ProcessEnv = 
   const knobs = todayEnvironment(env);
   const id = newResultsId('bench', 'today');
   const dir = resultsDirFor(id, args.out);
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UserError(`--out ${dir} exists and is not a directory`);
   const calibrated = await machineProfile(args.calibrated, log);
   const unavailable = knobs.real ? realxsUnavailable(env) : 'XSTORM_TODAY_REAL=0';
   const realDaemons = unavailable ? { used: false, reason: unavailable } : { used: true };

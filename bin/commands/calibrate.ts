@@ -9,17 +9,19 @@
  * (probed, or `--engine tdb-pernode|trie-replay`).
  */
 import type { CommandModule } from 'yargs';
-import cliProgress from 'cli-progress';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { UsageError } from '../usage-error.ts';
+import { UserError } from '../user-error.ts';
 import { ENGINE_KINDS } from '../../engines/index.ts';
 import type { EngineKind } from '../../engines/index.ts';
 import { availableEngines, calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
 import { profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
-import { calibrateSocket, isRealDaemonModel } from '../../runner/cost/calibrate-socket.ts';
 import type { CostProfile } from '../../runner/cost/index.ts';
-import { parseTarget } from '../../runner/cli-args.ts';
+import { calibrateSocket, isRealDaemonModel } from '../../runner/cost/calibrate-socket.ts';
+import { parseTarget } from '../cli-args.ts';
+import { checkOutFile } from '../out-dir.ts';
+import { startProgress } from '../progress.ts';
+import { exitOnSignals } from '../stop-signals.ts';
 
 interface CalibrateArgs {
   name?: string;
@@ -36,16 +38,16 @@ function socketTarget(text: string): { path: string; label?: string } {
   try {
     target = parseTarget(text);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UserError((error as Error).message);
   }
-  if (target.kind !== 'socket') throw new UsageError(`--target ${text}: calibrate measures a real daemon through its socket: expected socket:<path>[=label] (engines are measured without --target)`);
+  if (target.kind !== 'socket') throw new UserError(`--target ${text}: calibrate measures a real daemon through its socket: expected socket:<path>[=label] (engines are measured without --target)`);
   let isSocket = false;
   try {
     isSocket = fs.statSync(target.path).isSocket();
   } catch {
-    throw new UsageError(`--target ${text}: ${target.path} does not exist (is the daemon running?)`);
+    throw new UserError(`--target ${text}: ${target.path} does not exist (is the daemon running?)`);
   }
-  if (!isSocket) throw new UsageError(`--target ${text}: ${target.path} is not a Unix socket`);
+  if (!isSocket) throw new UserError(`--target ${text}: ${target.path} is not a Unix socket`);
   return { path: target.path, ...(text.slice('socket:'.length).includes('=') ? { label: target.label } : {}) };
 }
 
@@ -64,16 +66,18 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   handler: async (args) => {
     if (args.target !== undefined) return calibrateTarget(args);
     const name = args.name ?? defaultCalibratedName();
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new UserError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`);
     if (args.repetitions !== undefined && !(Number.isInteger(args.repetitions) && args.repetitions >= 5)) {
-      throw new UsageError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
+      throw new UserError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
     }
     const available = availableEngines();
     const engines = (args.engine.length ? args.engine : available) as EngineKind[];
     const missing = engines.filter((e) => !available.includes(e));
-    if (missing.length) throw new UsageError(`engine ${missing.join(', ')} is not available in this build`);
-    const bar = new cliProgress.SingleBar({ format: 'calibrate [{bar}] {percentage}% | {note}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(100, 0, { note: 'transport' });
+    if (missing.length) throw new UserError(`engine ${missing.join(', ')} is not available in this build`);
+    const file = checkOutFile(args.out ?? nodePath.join(profileCacheDir(), `${name}.json`));
+    exitOnSignals('calibrate');
+    const progress = startProgress({ label: 'calibrate' });
+    progress.update(0, 'transport');
     let profile;
     try {
       profile = await calibrate({
@@ -81,12 +85,12 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         engines,
         quick: args.quick,
         ...(args.repetitions !== undefined ? { repetitions: args.repetitions } : {}),
-        onProgress: (f, note) => bar.update(Math.round(f * 100), { note }),
+        onProgress: (f, note) => progress.update(f, note),
       });
+      progress.stop(true);
     } finally {
-      bar.stop();
+      progress.stop();
     }
-    const file = args.out ?? nodePath.join(profileCacheDir(), `${name}.json`);
     writeProfileFile(file, profile);
     process.stderr.write(`transport ${profile.transport.latencyUs} us one way\n`);
     for (const [engine, costs] of Object.entries(profile.engines)) {
@@ -100,39 +104,41 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
 /** `calibrate --target socket:...`: every input checked first, then the measurement, then the profile written. */
 async function calibrateTarget(args: CalibrateArgs): Promise<void> {
   const socket = socketTarget(args.target!);
-  if (args.name !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(args.name)) throw new UsageError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(args.name)}`);
-  if (args.engine.length > 1 || (args.engine.length === 1 && !isRealDaemonModel(args.engine[0]!))) {
-    throw new UsageError(`with --target, --engine names the one engine that models the daemon: tdb-pernode (cxenstored) or trie-replay (oxenstored), got ${args.engine.join(', ')}`);
+  if (args.name !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(args.name)) throw new UserError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(args.name)}`);
+  const engineArg = args.engine[0];
+  if (args.engine.length > 1 || (engineArg !== undefined && !isRealDaemonModel(engineArg))) {
+    throw new UserError(`with --target, --engine names the one engine that models the daemon: tdb-pernode (cxenstored) or trie-replay (oxenstored), got ${args.engine.join(', ')}`);
   }
   if (args.repetitions !== undefined && !(Number.isInteger(args.repetitions) && args.repetitions >= 5)) {
-    throw new UsageError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
+    throw new UserError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
   }
-  const bar = new cliProgress.SingleBar({ format: 'calibrate [{bar}] {percentage}% | {note}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-  bar.start(100, 0, { note: 'probe' });
+  const out = args.out !== undefined ? checkOutFile(args.out) : undefined;
+  exitOnSignals('calibrate');
+  const progress = startProgress({ label: 'calibrate' });
+  progress.update(0, 'probe');
   let profile: CostProfile;
   let engine: string;
   try {
-    const engineArg = args.engine[0];
     const result = await calibrateSocket({
       socketPath: socket.path,
       ...(socket.label ? { label: socket.label } : {}),
-      ...(engineArg && isRealDaemonModel(engineArg) ? { engine: engineArg } : {}),
+      ...(engineArg !== undefined && isRealDaemonModel(engineArg) ? { engine: engineArg } : {}),
       ...(args.name ? { name: args.name } : {}),
       quick: args.quick,
       ...(args.repetitions !== undefined ? { repetitions: args.repetitions } : {}),
-      onProgress: (f, note) => bar.update(Math.round(f * 100), { note }),
+      onProgress: (f, note) => progress.update(f, note),
     });
+    progress.stop(true);
     profile = result.profile;
     engine = result.engine;
-    process.stderr.write(`\n${result.label}: ${result.probe}\n`);
+    process.stderr.write(`${result.label}: ${result.probe}\n`);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (/cannot connect/.test((error as Error).message) || code === 'ECONNREFUSED') throw new UsageError(`--target ${args.target}: ${(error as Error).message.split('\n')[0]}`);
+    if (/cannot connect/.test((error as Error).message)) throw new UserError(`--target ${args.target}: ${(error as Error).message.split('\n')[0]}`);
     throw error;
   } finally {
-    bar.stop();
+    progress.stop();
   }
-  const file = args.out ?? nodePath.join(profileCacheDir(), `${profile.name}.json`);
+  const file = out ?? checkOutFile(nodePath.join(profileCacheDir(), `${profile.name}.json`));
   writeProfileFile(file, profile);
   const costs = profile.engines[engine]!;
   const priced = Object.entries(costs.counters).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' ');

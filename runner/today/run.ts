@@ -20,7 +20,7 @@ import { calibrateSocket, readSchedstat } from '../cost/calibrate-socket.ts';
 import type { SocketCalibration } from '../cost/calibrate-socket.ts';
 import { createRealDriver } from '../real/index.ts';
 import { runBench } from '../sim/bench.ts';
-import type { BenchItem } from '../sim/bench.ts';
+import type { SimItem as BenchItem } from '../sim/bench.ts';
 import { runSimulated } from '../sim/driver.ts';
 import type { RunPlan, Target } from '../types.ts';
 import { Budget, describeStop, predictWallS } from './budget.ts';

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfile } from '../../runner/cost/index.ts';
-import { buildMeta } from '../../runner/results-io.ts';
+import { buildMeta } from '../../bin/results-io.ts';
 import { TODAY_DEFAULTS, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
 import type { TodayConfig } from '../../runner/today/index.ts';
 import { readResultsFile } from '../../reports/index.ts';
@@ -80,7 +80,7 @@ test('bench --today on a tiny grid: cells, findings, results file and artefacts'
 test('bench --today: its environment knobs are checked, a bad one is a one-line usage error (exit 2)', () => {
   assert.deepEqual(todayEnvironment({}), { budgetS: undefined, real: true });
   assert.deepEqual(todayEnvironment({ XSTORM_TODAY_BUDGET: '90', XSTORM_TODAY_REAL: '0' }), { budgetS: 90, real: false });
-  assert.throws(() => todayEnvironment({ XSTORM_TODAY_BUDGET: '-1' }), /^UsageError: XSTORM_TODAY_BUDGET must be a positive number of seconds, got "-1"$/);
+  assert.throws(() => todayEnvironment({ XSTORM_TODAY_BUDGET: '-1' }), /^UserError: XSTORM_TODAY_BUDGET must be a positive number of seconds, got "-1"$/);
   assert.throws(() => todayEnvironment({ XSTORM_TODAY_REAL: 'yes' }), /XSTORM_TODAY_REAL must be 0 or 1/);
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'xstorm.js'), 'bench', '--today'], { encoding: 'utf8', env: { ...process.env, XSTORM_TODAY_BUDGET: 'soon' } });
   assert.equal(r.status, 2);

@@ -6,7 +6,6 @@
  * (`0` skips the real daemons even where ../shared/realxs is set up).
  * `--calibrated`, `--out` and `--json` mean what they mean for `bench`.
  */
-import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { UserError } from '../user-error.ts';
 import { CostProfileError, loadProfile, profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
@@ -14,11 +13,14 @@ import type { CostProfile } from '../../runner/cost/index.ts';
 import { calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
 import { buildMeta, newResultsId, resultsDirFor } from '../results-io.ts';
 import { TODAY_DEFAULTS, realxsUnavailable, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
+import { checkOutDir } from '../out-dir.ts';
+import { exitOnSignals } from '../stop-signals.ts';
 
 /** The flags of `bench` that `--today` uses. */
 export interface BenchTodayArgs {
   readonly calibrated?: string;
   readonly out?: string;
+  readonly force?: boolean;
   readonly json: boolean;
 }
 
@@ -59,7 +61,9 @@ export async function benchToday(args: BenchTodayArgs, env: NodeJS.ProcessEnv = 
   const knobs = todayEnvironment(env);
   const id = newResultsId('bench', 'today');
   const dir = resultsDirFor(id, args.out);
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UserError(`--out ${dir} exists and is not a directory`);
+  // Before any work: an --out that cannot take the results (or holds other results) is refused now.
+  checkOutDir(args.out ?? 'results', { force: args.force ?? false });
+  exitOnSignals('bench --today');
   const calibrated = await machineProfile(args.calibrated, log);
   const unavailable = knobs.real ? realxsUnavailable(env) : 'XSTORM_TODAY_REAL=0';
   const realDaemons = unavailable ? { used: false, reason: unavailable } : { used: true };

@@ -75,7 +75,7 @@ function replayChart(report: TodayReport, config: TodayConfig): ChartSpec | null
   const pub = report.replay2016.published;
   return {
     id: 'today-replay-2016',
-    title: 'Parallel VM starts and stops: oxenstored without replay (trie) and with (trie-replay), and the 2016 commit\'s figures',
+    title: 'Parallel VM starts and stops, without replay (trie) and with it (trie-replay)',
     xLabel: 'Domains started and stopped at once (N)', yLabel: 'Time for all (s)', xLog: true, yLog: true,
     series: [
       { label: `${a} (sim)`, engine: a, sourceIndex: 0, points: rows.filter((r) => r.withoutS !== null).map((r) => ({ x: r.n, y: round(r.withoutS!) })) },
@@ -92,14 +92,14 @@ function profileChart(cells: readonly TodayCell[], report: TodayReport): ChartSp
   const series: ChartSeries[] = [];
   for (const p of report.profiles) {
     const engine = `socket:${p.daemon}`;
-    series.push({ label: `${p.daemon} 4.17 (real, median)`, engine, sourceIndex: 1, points: real.filter((f) => f.target === `${p.daemon} 4.17 (real)` && f.completionS !== null).map((f) => ({ x: f.n, y: round(f.completionS!) })) });
+    series.push({ label: `${p.daemon} (real)`, engine, sourceIndex: 1, points: real.filter((f) => f.target === `${p.daemon} 4.17 (real)` && f.completionS !== null).map((f) => ({ x: f.n, y: round(f.completionS!) })) });
     const rows = report.profileRows.filter((r) => r.daemon === p.daemon && r.simS !== null);
-    series.push({ label: `${p.engine} priced as ${p.daemon} (sim)`, engine, sourceIndex: 0, points: rows.filter((r) => r.kind === 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
-    series.push({ label: `${p.engine} priced as ${p.daemon}: EXTRAPOLATION`, engine, sourceIndex: 3, points: rows.filter((r) => r.kind !== 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
+    series.push({ label: `${p.daemon} model (sim)`, engine, sourceIndex: 0, points: rows.filter((r) => r.kind === 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
+    series.push({ label: `${p.daemon} model: EXTRAPOLATION`, engine, sourceIndex: 3, points: rows.filter((r) => r.kind !== 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
   }
   return {
     id: 'today-real-profiles',
-    title: 'Time to start all domains: real daemons, their models priced from the outside, and the extrapolation beyond this machine (marked)',
+    title: 'Time to start all: real daemons, their models priced from outside, EXTRAPOLATION',
     xLabel: 'Domains started at once (N)', yLabel: 'Time to start all (s)', xLog: true, yLog: true,
     series: series.filter((s) => s.points.length > 0),
   };

@@ -60,12 +60,12 @@ export const TODAY_DEFAULTS: TodayConfig = {
   scenarios: {
     /** The default cap (120 s) ends a run that cannot start everyone. */
     'boot-storm': { params: {}, durationS: 120 },
-    /** Agents write every 6 s (timeScale 0.1 of xe-guest-utilities' 60 s) for 5 s while dom0 creates and destroys domains. */
-    'agent-chatter': { params: { timeScale: 0.1 }, durationS: 5 },
+    /** Agents write every 3 s (timeScale 0.05 of xe-guest-utilities' 60 s) for 3 s while dom0 creates and destroys domains. */
+    'agent-chatter': { params: { timeScale: 0.05 }, durationS: 3 },
   },
   /**
    * Repetitions of each real-daemon cell (the budget may allow fewer);
-   * figures are their medians. agent-chatter runs a fixed 5 s: once.
+   * figures are their medians. agent-chatter runs a fixed 3 s: once.
    */
   realReps: { 'boot-storm': 3, 'agent-chatter': 1 },
   mechanism: {
@@ -101,12 +101,12 @@ export const TODAY_DEFAULTS: TodayConfig = {
   budgetS: { withRealDaemons: 300, simOnly: 120 },
   shares: {
     withRealDaemons: [
-      { phase: 'sim grid', share: 0.25 },
+      { phase: 'sim grid', share: 0.27 },
       { phase: 'mechanism (sim)', share: 0.04 },
-      { phase: '2016 replay (sim)', share: 0.13 },
+      { phase: '2016 replay (sim)', share: 0.16 },
       { phase: 'real daemons', share: 0.3 },
-      { phase: 'mechanism (real)', share: 0.08 },
-      { phase: 'real-daemon profiles', share: 0.2 },
+      { phase: 'mechanism (real)', share: 0.07 },
+      { phase: 'real-daemon profiles', share: 0.16 },
     ],
     simOnly: [
       { phase: 'sim grid', share: 0.55 },

@@ -301,9 +301,10 @@ async function realSeries(ctx: Context, phase: Phase, role: CellRole, s: Series,
   let spent = 0;
   let done = 0;
   for (let rep = 0; rep < reps; rep++) {
-    const predicted = done > 0 ? spent / done : predictWallS(s.points, n);
-    if (!ctx.budget.fits(`${s.name}${rep > 0 ? ` (repetition ${rep + 1})` : ''}`, rep > 0 ? n : s.reached, n, predicted)) {
-      if (rep === 0) s.alive = false;
+    // A further repetition only where it fits (fewer repetitions are not a stop of the series).
+    if (done > 0 && spent / done > ctx.budget.leftS()) break;
+    if (done === 0 && !ctx.budget.fits(s.name, s.reached, n, predictWallS(s.points, n))) {
+      s.alive = false;
       break;
     }
     const result = await realRun(ctx, phase, make(rep), `${s.name} N=${n}${reps > 1 ? ` rep ${rep + 1}` : ''}`, daemon);
@@ -357,7 +358,8 @@ async function phaseMechanismReal(ctx: Context): Promise<void> {
 
 async function phaseDaemonProfiles(ctx: Context): Promise<void> {
   for (const { daemon, model } of ctx.config.daemons) {
-    if (!ctx.budget.fits(`calibrate ${daemon}`, null, 0, 20)) continue;
+    // A quick calibration takes about 5 s on a 2-vCPU machine.
+    if (!ctx.budget.fits(`calibrate ${daemon}`, null, 0, 10)) continue;
     await withDaemons(ctx, 'real-daemon profiles', [daemon], async (daemons) => {
       const t0 = ctx.now();
       const calibration = await calibrateSocket({ socketPath: daemons.get(daemon)!.socket, label: daemon, engine: model as 'tdb-pernode' | 'trie-replay', quick: true });

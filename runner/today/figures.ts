@@ -79,10 +79,9 @@ export function cellFigures(cells: readonly TodayCell[]): CellFigures[] {
       completionS: completions.every((c) => c !== null) ? median(completions as number[]) : null,
       eagainPerDomain: median(runs.map((r) => r.eagain / n)),
       requestsPerDomain: median(runs.map((r) => r.requests / n)),
-      ...(chatter ? {
-        cyclesPerS: median(runs.map((r, i) => cycles[i]! / r.durationS)),
-        requestsPerCycle: median(runs.map((r, i) => r.requests / Math.max(1, cycles[i]!))),
-      } : {}),
+      ...(chatter ? { cyclesPerS: median(runs.map((r, i) => cycles[i]! / r.durationS)) } : {}),
+      // Requests per cycle only where cycles completed (with none, the requests went elsewhere).
+      ...(chatter && cycles.every((c) => c! > 0) ? { requestsPerCycle: median(runs.map((r, i) => r.requests / cycles[i]!)) } : {}),
       p99Ms: median(runs.map((r) => r.latency.p99)),
       daemonCpuS: runs.every((r) => r.daemon.cpuMs !== null) ? median(runs.map((r) => r.daemon.cpuMs! / 1000)) : null,
       ...(runs.every((r) => r.extra?.['today.daemonWaitMs'] !== undefined) ? { daemonWaitS: median(runs.map((r) => r.extra!['today.daemonWaitMs']! / 1000)) } : {}),

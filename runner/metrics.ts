@@ -35,6 +35,12 @@ export interface ActorProgress extends ActorInfo {
   attempts: number;
 }
 
+/** An actor's progress plus the retries of its logical transaction still under way (recorder-internal). */
+interface ActorState extends ActorProgress {
+  /** EAGAIN commits not yet accounted for by a finished logical transaction. */
+  openRetries: number;
+}
+
 /** Commit attempts and commits of one actor class in one time bucket. */
 export interface ClassBucket {
   attempts: number;
@@ -55,7 +61,12 @@ export interface MetricsSnapshot {
   /** Logical transactions finished (committed or given up). */
   readonly logicalTxns: number;
   readonly committedTxns: number;
-  /** Encoded HdrHistograms (compressed base64); values in µs (latencies) or counts (retries). */
+  /**
+   * Encoded HdrHistograms (compressed base64); values in µs (latencies) or
+   * counts (retries). `retries` holds one value per logical transaction that
+   * ended, plus one per actor whose transaction was still retrying when the
+   * snapshot was taken (its retries so far), so every refused attempt counts.
+   */
   readonly requestLatencyUs: string;
   readonly txnLatencyUs: string;
   readonly retries: string;
@@ -102,7 +113,7 @@ export class MetricsRecorder {
   readonly #requestLatency = newHistogram();
   readonly #txnLatency = newHistogram();
   readonly #retries = newHistogram();
-  readonly #actors = new Map<string, ActorProgress>();
+  readonly #actors = new Map<string, ActorState>();
   readonly #classBuckets = new Map<string, Map<number, ClassBucket>>();
   readonly #timeline = new Map<number, [number, number]>();
   readonly #events = new Map<string, [number, number][]>();
@@ -123,7 +134,7 @@ export class MetricsRecorder {
     const progress = this.#actorProgress(actor);
     return {
       onRequest: (type, startMs, endMs, error) => this.#onRequest(progress, type, startMs, endMs, error),
-      onTransaction: (attempts, startMs, endMs, committed) => this.#onTransaction(attempts, startMs, endMs, committed),
+      onTransaction: (attempts, startMs, endMs, committed) => this.#onTransaction(progress, attempts, startMs, endMs, committed),
     };
   }
 
@@ -165,6 +176,12 @@ export class MetricsRecorder {
     for (const [index, pair] of this.#timeline) timeline[index] = [pair[0], pair[1]];
     const events: Record<string, [number, number][]> = {};
     for (const [name, list] of this.#events) events[name] = list.map((e) => [e[0], e[1]]);
+    // Retries of transactions still under way count too: a transaction that
+    // never commits (a livelocked client) is exactly the one whose retries
+    // matter, and leaving it out would report 0 retries at 99 % aborts.
+    const retries = newHistogram();
+    retries.add(this.#retries);
+    for (const actor of this.#actors.values()) if (actor.openRetries > 0) retries.recordValue(actor.openRetries);
     return {
       originMs: this.#originMs,
       bucketMs: this.#bucketMs,
@@ -177,8 +194,8 @@ export class MetricsRecorder {
       committedTxns: this.#committedTxns,
       requestLatencyUs: hdr.encodeIntoCompressedBase64(this.#requestLatency),
       txnLatencyUs: hdr.encodeIntoCompressedBase64(this.#txnLatency),
-      retries: hdr.encodeIntoCompressedBase64(this.#retries),
-      actors: [...this.#actors.values()].map((a) => ({ ...a })),
+      retries: hdr.encodeIntoCompressedBase64(retries),
+      actors: [...this.#actors.values()].map(({ id, actorClass, isGuest, commits, attempts }) => ({ id, actorClass, isGuest, commits, attempts })),
       classBuckets,
       timeline,
       events,
@@ -186,10 +203,10 @@ export class MetricsRecorder {
     };
   }
 
-  #actorProgress(actor: ActorInfo): ActorProgress {
+  #actorProgress(actor: ActorInfo): ActorState {
     let progress = this.#actors.get(actor.id);
     if (!progress) {
-      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0 };
+      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openRetries: 0 };
       this.#actors.set(actor.id, progress);
     }
     return progress;
@@ -199,7 +216,7 @@ export class MetricsRecorder {
     return Math.max(0, Math.floor((ms - this.#originMs) / this.#bucketMs));
   }
 
-  #onRequest(actor: ActorProgress, type: number, startMs: number, endMs: number, error: string | undefined): void {
+  #onRequest(actor: ActorState, type: number, startMs: number, endMs: number, error: string | undefined): void {
     if (endMs > this.#closedAtMs) return;
     this.#requests++;
     this.#requestLatency.recordValue(toMicros(endMs - startMs));
@@ -216,6 +233,7 @@ export class MetricsRecorder {
     else this.#eagain++;
     actor.attempts++;
     if (committed) actor.commits++;
+    else actor.openRetries++;
     const index = this.#bucketOf(endMs);
     let buckets = this.#classBuckets.get(actor.actorClass);
     if (!buckets) this.#classBuckets.set(actor.actorClass, (buckets = new Map()));
@@ -228,12 +246,17 @@ export class MetricsRecorder {
     pair[committed ? 0 : 1]++;
   }
 
-  #onTransaction(attempts: number, startMs: number, endMs: number, committed: boolean): void {
+  #onTransaction(actor: ActorState, attempts: number, startMs: number, endMs: number, committed: boolean): void {
     if (endMs > this.#closedAtMs) return;
     this.#logicalTxns++;
     if (committed) this.#committedTxns++;
     this.#txnLatency.recordValue(toMicros(endMs - startMs));
-    this.#retries.recordValue(Math.max(0, attempts - 1));
+    const retries = Math.max(0, attempts - 1);
+    this.#retries.recordValue(retries);
+    // Its refused attempts are now accounted for: every attempt but the last
+    // when it committed, all of them when it gave up. An actor may run
+    // several transactions at once, so subtract rather than reset.
+    actor.openRetries = Math.max(0, actor.openRetries - (committed ? retries : attempts));
   }
 }
 
@@ -356,6 +379,10 @@ export function latencySummary(encodedMicros: string): LatencySummary {
  *
  * A TRANSACTION_END that succeeds counts as a commit: scenarios abort a
  * transaction only when their own code throws, which ends the run anyway.
+ * `retries` (mean, p99, max) is over every logical transaction that ended
+ * in the run and every one still retrying at its end, counted with its
+ * retries so far: a client that never commits weighs in with all its
+ * refused attempts instead of vanishing from the figure.
  */
 export function summarize(snapshot: MetricsSnapshot, durationS: number): MetricsSummary {
   const perSecond = (n: number) => (durationS > 0 ? n / durationS : 0);

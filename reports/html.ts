@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { toChartConfig, type ChartSpec } from './charts.ts';
 import type { ReportSource } from './sources.ts';
+import { displayCommand } from './command.ts';
 import { headlineTable, otherHeadlineFigures, provenance, runsTable, type Table } from './tables.ts';
 
 let chartJsSource: string | undefined;
@@ -50,7 +51,7 @@ export function toHtml(sources: readonly ReportSource[], charts: readonly ChartS
   const parts: string[] = [];
   for (const source of sources) {
     if (sources.length > 1) parts.push(`<h2>${escapeHtml(source.label)}</h2>`);
-    parts.push(`<p class="meta">${escapeHtml(provenance(source.file).replace(/`/g, ''))}<br>Command: <code>${escapeHtml(source.file.meta.command.join(' '))}</code></p>`);
+    parts.push(`<p class="meta">${escapeHtml(provenance(source.file).replace(/`/g, ''))}<br>Command: <code>${escapeHtml(displayCommand(source.file.meta.command))}</code></p>`);
     const headline = headlineTable(source.file);
     if (headline) {
       const scenario = source.file.headline?.scenario;

@@ -17,8 +17,13 @@ export {
   DEFAULT_GATE_CONFIG, GATE_METRICS, GateConfigSchema, type GateConfig, type GateReport, type GateRow, type Verdict, type Threshold,
 } from './gate.ts';
 export { runGate, type RunGateOptions, type RunGateOutcome } from './gate-run.ts';
-export { buildChartSpecs, toChartConfig, type ChartSpec, type ChartSeries } from './charts.ts';
-export { renderChartPng, PNG_SIZE } from './png.ts';
+export { buildChartSpecs, toChartConfig, isBandEnd, engineLabel, profileLabels, doublingGrid, BAND_END_SEPARATOR, type ChartLook } from './charts.ts';
+export type { ChartSpec, ChartSeries, ChartBar, ChartLine, ChartMark, ChartPoint } from './chart-spec.ts';
+export { cumulativeStartChart, startTimeBand, bandSeries, startCapS, PAPER_73, type StartCurve, type StartBand } from './chart-starts.ts';
+export { kneeChart } from './chart-knee.ts';
+export { renderChart, renderChartPng, withRenderedChart, CHART_SIZE, CHART_FORMATS, PNG_SIZE, type ChartFormat } from './render.ts';
+export { METRICS, CHARTED_METRICS, TABLE_METRICS, shown, type Metric, type MetricId } from './metrics.ts';
+export { formatNumber, formatPercent, formatValueLabel, formatBounded, ratioBound, sameLength, lengthsDiffer, type Bound } from './format.ts';
 export { toCsv, CSV_COLUMNS } from './csv.ts';
 export { toMarkdown } from './markdown.ts';
 export { toLatex, escapeLatex } from './latex.ts';

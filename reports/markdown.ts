@@ -1,6 +1,7 @@
 /** summary.md: provenance, the headline table, the per-run table and the charts. */
 import type { ChartSpec } from './charts.ts';
 import type { ReportSource } from './sources.ts';
+import { displayCommand } from './command.ts';
 import { headlineTable, otherHeadlineFigures, provenance, runsTable, type Table } from './tables.ts';
 
 const escapeCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
@@ -18,7 +19,7 @@ export function toMarkdown(sources: readonly ReportSource[], charts: readonly Ch
   out.push(sources.length === 1 ? `# xstorm results: ${sources[0]!.file.id}` : `# xstorm comparison: ${sources.map((s) => s.label).join(' vs ')}`, '');
   for (const source of sources) {
     if (sources.length > 1) out.push(`## ${source.label}`, '');
-    out.push(provenance(source.file), '', `Command: \`${source.file.meta.command.join(' ')}\``, '');
+    out.push(provenance(source.file), '', `Command: \`${displayCommand(source.file.meta.command)}\``, '');
     const headline = headlineTable(source.file);
     if (headline) {
       const scenario = source.file.headline?.scenario;

@@ -112,7 +112,7 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
         layout: { padding: { top: 4 * s, right: 16 * s, bottom: 4 * s, left: 4 * s } },
         plugins: { ...plugins, legend: { display: false }, annotation: { annotations } },
         scales: {
-          x: { type: 'linear', beginAtZero: true, suggestedMax: max * 1.05, title: axisTitle(spec.xLabel), ticks: { font: font(12), maxTicksLimit: 8, maxRotation: 0, autoSkipPadding: 24 * s }, grid, border },
+          x: { type: 'linear', beginAtZero: true, ...(spec.valueMax !== undefined && max <= spec.valueMax ? { max: spec.valueMax } : { suggestedMax: max * 1.05 }), title: axisTitle(spec.xLabel), ticks: { font: font(12), maxTicksLimit: 8, maxRotation: 0, autoSkipPadding: 24 * s }, grid, border },
           y: { type: 'category', title: axisTitle(spec.yLabel), ticks: { font: font(12), autoSkip: false }, grid: { display: false }, border },
         },
       },
@@ -287,10 +287,14 @@ function markAnnotations(spec: ChartSpec, annotations: Annotations, s: number, f
   const rightward = marks.filter(runsRight).sort((a, b) => b.x - a.x);
   const leftward = marks.filter((m) => !runsRight(m)).sort((a, b) => a.x - b.x);
   const base = spec.marksAbove;
-  // A text line is about a tenth of the axis: comfortably above its height at either scale.
-  const lineRow = base * 0.1;
   const ordered = [...rightward, ...leftward];
   const heights = ordered.map((mark) => mark.label.split('\n').length);
+  // A text line (with its share of the label's padding) needs about 7 % of
+  // the plot's height at either scale; give it 8.5 % of the axis, which
+  // itself grows with the rows: lineRow = k (base + lineRow × units).
+  const units = heights.reduce((sum, h) => sum + h + 0.25, 0.2);
+  const k = 0.085;
+  const lineRow = (k * base) / Math.max(0.2, 1 - k * units);
   let below = 0;
   ordered.forEach((mark, r) => {
     const right = r < rightward.length;
@@ -315,7 +319,7 @@ function markAnnotations(spec: ChartSpec, annotations: Annotations, s: number, f
       drawTime: 'afterDatasetsDraw',
     };
   });
-  return base + lineRow * (below + 0.2);
+  return base + lineRow * units;
 }
 
 /**

@@ -94,14 +94,17 @@ export interface ChartSpec {
   /** Log y axis: set when the values span two decades or more (cost vs store size, p99 latency). */
   readonly yLog?: boolean;
   /**
-   * A doubling grid (1, 2, 4, ... 64): the x axis shows these values equally
-   * spaced, which is a log2 axis; every point's x is one of them.
+   * A geometric grid (1, 2, 4, ... 64 guests; 1k, 10k, 100k nodes): the x
+   * axis shows these values equally spaced, which is a log axis (log₂ for
+   * doubling); every point's x is one of them.
    */
   readonly xCategories?: readonly number[];
   readonly series: readonly ChartSeries[];
   readonly bars?: readonly ChartBar[];
   /** Appended to bar value labels (`%` for the abort rate; other units are in the axis title). */
   readonly valueSuffix?: string;
+  /** Largest value the value axis can take (100 for a percentage): the axis ends there, not at the next round number. */
+  readonly valueMax?: number;
   /** Straight reference lines (cap, SLO, the paper's figure). */
   readonly lines?: readonly ChartLine[];
   /** Labelled points above the cap line (livelocks, the paper's points); see {@link ChartMark}. */

@@ -121,12 +121,22 @@ function storeNodes(run: RunResult): number | undefined {
   return typeof param === 'number' ? param : undefined;
 }
 
-/** The guest counts of a doubling grid (each twice the last, at least three), else undefined. */
-export function doublingGrid(values: readonly number[]): number[] | undefined {
+/**
+ * The values of a geometric grid (each a fixed factor of at least 2 times
+ * the last, at least three values: 1, 2, 4, ... 64 guests; 1k, 10k, 100k
+ * nodes) with that factor, else undefined. Such a grid is drawn equally
+ * spaced, which is a log axis whose ticks are exactly the values tried.
+ */
+export function geometricGrid(values: readonly number[]): { values: number[]; factor: number } | undefined {
   const sorted = [...new Set(values)].sort((a, b) => a - b);
   if (sorted.length < 3 || sorted[0]! <= 0) return undefined;
-  return sorted.every((v, i) => i === 0 || v === 2 * sorted[i - 1]!) ? sorted : undefined;
+  const factor = sorted[1]! / sorted[0]!;
+  if (factor < 2) return undefined;
+  return sorted.every((v, i) => i === 0 || Math.abs(v / sorted[i - 1]! - factor) <= 1e-9 * factor) ? { values: sorted, factor } : undefined;
 }
+
+/** ` (log₂ scale)` for a doubling grid, ` (log scale)` for another geometric grid. */
+const gridScale = (grid: { factor: number }): string => (grid.factor === 2 ? 'log₂ scale' : 'log scale');
 
 /** Whether positive values span at least `factor` (two decades by default). */
 function spans(values: readonly number[], factor = 100): boolean {
@@ -160,8 +170,8 @@ function guestSweepCharts(scenario: string, inScenario: readonly Tagged[]): Char
   const runs = inScenario.map(({ run }) => run);
   const groups = groupSeries(inScenario);
   const guests = runs.map((run) => run.guests);
-  const categories = doublingGrid(guests);
-  const xLog = categories === undefined && spans(guests, 16);
+  const grid = geometricGrid(guests);
+  const xLog = grid === undefined && spans(guests, 16);
   const scope = scopeOf(runs);
   const specs: ChartSpec[] = [];
   for (const metric of CHARTED_METRICS) {
@@ -181,11 +191,11 @@ function guestSweepCharts(scenario: string, inScenario: readonly Tagged[]): Char
       id: `${metric.chartSlug}-${slug(scenario)}`,
       title: `${scenario}: ${metric.title.toLowerCase()} vs guests`,
       ...(notes.length ? { subtitle: notes.join('; ') } : {}),
-      xLabel: categories ? 'Guests (concurrent domains, log₂ scale)' : `Guests (concurrent domains${xLog ? ', log scale' : ''})`,
+      xLabel: `Guests (concurrent domains${grid ? `, ${gridScale(grid)}` : xLog ? ', log scale' : ''})`,
       yLabel: metric.label,
       xLog,
       ...(metric.id === 'p99Latency' && spans([...values, ...(slo ? [slo] : [])]) ? { yLog: true } : {}),
-      ...(categories ? { xCategories: categories } : {}),
+      ...(grid ? { xCategories: grid.values } : {}),
       series,
       ...(lines.length ? { lines } : {}),
     });
@@ -223,7 +233,7 @@ function singleCountCharts(scenario: string, inScenario: readonly Tagged[], gues
       xLog: false,
       series: [],
       bars,
-      ...(metric.display?.unit === '%' ? { valueSuffix: ' %' } : {}),
+      ...(metric.display?.unit === '%' ? { valueSuffix: ' %', valueMax: 100 } : {}),
     });
   }
   return specs;
@@ -245,7 +255,8 @@ function startCharts(scenario: string, inScenario: readonly Tagged[]): ChartSpec
     for (const engine of new Set(ends.filter((t) => t.sourceIndex === sourceIndex).map((t) => t.run.engine))) {
       const runs = ends.filter((t) => t.sourceIndex === sourceIndex && t.run.engine === engine).map((t) => t.run);
       const multi = new Set(ends.map((t) => t.sourceIndex)).size > 1;
-      bands.push({ engine, sourceIndex, label: `${multi ? `${inScenario.find((t) => t.sourceIndex === sourceIndex)!.source} · ` : ''}${engineLabel(engine)} · band over the unknowns`, runs });
+      const base = [...new Set(runs.map((run) => run.profile!.split(BAND_END_SEPARATOR)[0]))].join(', ');
+      bands.push({ engine, sourceIndex, label: `${multi ? `${inScenario.find((t) => t.sourceIndex === sourceIndex)!.source} · ` : ''}${engineLabel(engine)} · ${base} band`, runs });
     }
   }
   return [cumulativeStartChart(scenario, slug(scenario), curves, bands, scopeOf(measured.map((t) => t.run)))];
@@ -261,14 +272,16 @@ function storeCharts(scenario: string, inScenario: readonly Tagged[]): ChartSpec
   const sizes = storeRuns.map((run) => storeNodes(run)!);
   const costs = storeRuns.map((run) => (perOp ? run.extra!.costPerOpUs! : run.latency.mean));
   const scope = scopeOf(storeRuns);
-  const xLog = spans(sizes);
+  const grid = geometricGrid(sizes);
+  const xLog = grid === undefined && spans(sizes);
   return [{
     id: `cost-vs-store-${slug(scenario)}`,
     title: `${scenario}: cost vs store size`,
     ...(scope ? { subtitle: scope } : {}),
-    xLabel: `Store size (nodes${xLog ? ', log scale' : ''})`,
+    xLabel: `Store size (nodes${grid ? `, ${gridScale(grid)}` : xLog ? ', log scale' : ''})`,
     yLabel: perOp ? 'Cost per operation (µs)' : 'Mean transaction latency (ms)',
     xLog,
+    ...(grid ? { xCategories: grid.values } : {}),
     yLog: spans(costs),
     series: groups.map((g) => ({
       label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant,

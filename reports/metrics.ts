@@ -98,7 +98,7 @@ export const METRICS: Readonly<Record<MetricId, Metric>> = {
   },
   retriesMean: {
     id: 'retriesMean', title: 'Retries per transaction', unit: 'retries/txn', better: 'lower', read: (run) => run.retries.mean,
-    csvColumn: 'retriesMean', chartSlug: 'retries', label: 'Retries per txn (mean)', column: 'Retries/txn',
+    csvColumn: 'retriesMean', chartSlug: 'retries', label: 'Retries per txn (mean)', column: 'Retries (per txn)',
   },
   guestsStarted: {
     id: 'guestsStarted', title: 'Guests started', unit: 'guests', better: 'higher', read: (run) => run.guestStarts?.length,

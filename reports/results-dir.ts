@@ -43,7 +43,7 @@ export function renderReport(sources: readonly ReportSource[], options: ResultsD
   const charts = buildChartSpecs(sources);
   const files: PendingFile[] = [
     { name: RESULTS_DIR_FILES.csv, data: toCsv(sources) },
-    { name: RESULTS_DIR_FILES.summary, data: toMarkdown(sources, options.png === false ? [] : charts) },
+    { name: RESULTS_DIR_FILES.summary, data: toMarkdown(sources, options.png === false ? [] : charts, { vector: options.vector !== false }) },
     { name: RESULTS_DIR_FILES.latex, data: toLatex(sources) },
   ];
   if (options.html !== false) files.push({ name: RESULTS_DIR_FILES.html, data: toHtml(sources, charts) });

@@ -67,7 +67,8 @@ export function runsTable(sources: readonly ReportSource[]): Table {
     ...(showStarted ? [{ header: 'Started', align: 'r' as const, cell: (r: (typeof all)[number]) => (r.run.guestStarts ? String(r.run.guestStarts.length) : '–') }] : []),
     ...TABLE_METRICS.map((metric) => ({ header: metric.column ?? metric.label, align: 'r' as const, cell: (r: (typeof all)[number]) => metricCell(metric, r.run, r.peers) })),
     ...(showCompletion ? [{ header: completion.column ?? completion.label, align: 'r' as const, cell: (r: (typeof all)[number]) => metricCell(completion, r.run, r.peers) }] : []),
-    { header: 'Livelocked', align: 'l', cell: (r) => (r.run.livelocked ? `yes${r.run.livelockedClasses.length ? ` (${r.run.livelockedClasses.join(', ')})` : ''}` : 'no') },
+    // The livelocked actor classes (`guest`, `toolstack`), or no.
+    { header: 'Livelocked', align: 'l', cell: (r) => (r.run.livelocked ? (r.run.livelockedClasses.length ? r.run.livelockedClasses.join(', ') : 'yes') : 'no') },
     { header: 'Sustained', align: 'l', cell: (r) => (r.run.sustained ? 'yes' : 'no') },
   ];
   return { header: columns.map((c) => c.header), align: columns.map((c) => c.align), rows: all.map((row) => columns.map((c) => c.cell(row))) };

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Meta } from '../reports/schema.ts';
+import { userCommand } from '../reports/command.ts';
 
 export { writeResultsFile } from '../reports/io.ts';
 
@@ -33,7 +34,7 @@ export function gitCommit(): string | null {
   }
 }
 
-/** Metadata of a results file made by `command` (the argv after `node`). */
+/** Metadata of a results file made by `command` (the argv after `node`; recorded as the user typed it, see `userCommand`). */
 export function buildMeta(command: readonly string[]): Meta {
   const cpus = os.cpus();
   return {
@@ -43,7 +44,8 @@ export function buildMeta(command: readonly string[]): Meta {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpuModel: cpus[0]?.model ?? 'unknown',
     cpuCount: Math.max(1, cpus.length),
-    command: [...command],
+    // What the user typed (`npm run bench`, `npx xstorm sweep ...`), not the launcher's path.
+    command: userCommand(command, process.env),
   };
 }
 

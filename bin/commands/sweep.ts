@@ -127,16 +127,19 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     }
     const withIndex = done;
     const path = await save(true);
-    const { readResultsFile } = await import('../../reports/index.ts');
-    const headline = (await readResultsFile(path)).headline;
+    const { readResultsFile, headlineRatio, sustainedAtTop } = await import('../../reports/index.ts');
+    const written = await readResultsFile(path);
+    const headline = written.headline;
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ scenario: scenarioName, headline, runs: withIndex.map((r) => runJson(r)), results: path })}\n`);
       return;
     }
     process.stdout.write(`${runsTable(withIndex)}\n\n`);
     if (headline) {
-      const engines = Object.entries(headline.maxSustainedGuests).map(([e, n]) => `${e}: ${n ?? 'none'}`).join(', ');
-      process.stdout.write(`largest sustained guest count: ${engines}; trie/tdb ratio: ${headline.ratio === null ? 'n/a' : headline.ratio.toFixed(2)}\n`);
+      // `≥` where the top of the grid still sustained: the ratio is then a lower bound.
+      const top = sustainedAtTop(written);
+      const engines = Object.entries(headline.maxSustainedGuests).map(([e, n]) => `${e}: ${n === null ? 'none' : `${top[e] ? '≥ ' : ''}${n}`}`).join(', ');
+      process.stdout.write(`largest sustained guest count: ${engines}; trie/tdb ratio: ${headlineRatio(written).text}\n`);
     }
     process.stdout.write(`results: ${path}\n`);
   },

@@ -5,11 +5,11 @@
  * Chart.js configuration.
  *
  * Series are one per engine × cost profile (× the parameters that vary),
- * labelled short (`tdb · xen-2009`); runs of the paper's uncertainty band
- * (profile `<profile>~<end>`, e.g. `xen-2009~copy-low`) are drawn as the
- * band on the cumulative-start figure, not as series of their own.
+ * labelled short (`tdb · xen-2009`); runs at the ends of the paper's
+ * uncertainty band ({@link bandEndKeys}) are drawn as the band on the
+ * cumulative-start figure, not as series of their own.
  */
-import type { RunResult } from './schema.ts';
+import type { ResultsFile, RunResult } from './schema.ts';
 import type { ReportSource } from './sources.ts';
 import type { ChartBar, ChartLine, ChartPoint, ChartSeries, ChartSpec } from './chart-spec.ts';
 import { CHARTED_METRICS, shown } from './metrics.ts';
@@ -25,9 +25,29 @@ export { engineLabel, profileLabels } from './chart-labels.ts';
 /** Separator between a profile and the band end it stands for: `xen-2009~copy-low`. */
 export const BAND_END_SEPARATOR = '~';
 
-/** Whether a run is one end of the paper's uncertainty band (its profile is `<profile>~<end>`). */
-export function isBandEnd(run: RunResult): boolean {
-  return run.profile?.includes(BAND_END_SEPARATOR) ?? false;
+/**
+ * The keys of a file's runs that are ends of the headline's uncertainty
+ * band rather than curves of their own: every run whose profile is
+ * `<profile>~<end>`, and every run that `headline.band.ends[]` names
+ * (`tdbRunKey`, `trieRunKey`: an end may change only the workload, e.g.
+ * the toolstack) except the central runs (the headline's profile with the
+ * central runs' parameters), which an end that leaves trie alone reuses.
+ */
+export function bandEndKeys(file: ResultsFile): Set<string> {
+  const keys = new Set(file.runs.filter((run) => run.profile?.includes(BAND_END_SEPARATOR)).map((run) => run.key));
+  const headline = file.headline;
+  const ends = (headline?.band as { ends?: unknown } | undefined)?.ends;
+  if (!headline || !Array.isArray(ends)) return keys;
+  const named = new Set(ends.flatMap((end: { tdbRunKey?: unknown; trieRunKey?: unknown }) => [end?.tdbRunKey, end?.trieRunKey]).filter((key): key is string => typeof key === 'string'));
+  const profile = typeof headline.profile === 'string' ? headline.profile : undefined;
+  const scenario = typeof headline.scenario === 'string' ? headline.scenario : undefined;
+  // The central tdb run is never an end (each end has its own tdb run); its parameters are the central ones.
+  const centralParams = file.runs.find((run) => run.scenario === scenario && run.engine === 'tdb' && run.profile === profile && !named.has(run.key))?.params;
+  const sameParams = (params: RunResult['params']): boolean => centralParams !== undefined && JSON.stringify(Object.entries(params).sort()) === JSON.stringify(Object.entries(centralParams).sort());
+  for (const run of file.runs) {
+    if (named.has(run.key) && !(run.profile === profile && sameParams(run.params))) keys.add(run.key);
+  }
+  return keys;
 }
 
 /** A run with the results file it came from. */
@@ -35,6 +55,8 @@ interface Tagged {
   readonly sourceIndex: number;
   readonly source: string;
   readonly run: RunResult;
+  /** One end of its file's uncertainty band ({@link bandEndKeys}): drawn as the band, not as a series. */
+  readonly bandEnd: boolean;
 }
 
 /** Runs drawn as one series. */
@@ -242,7 +264,7 @@ function singleCountCharts(scenario: string, inScenario: readonly Tagged[], gues
 /** The cumulative-start chart (the paper's §7.3 figure) for runs with per-guest start times. */
 function startCharts(scenario: string, inScenario: readonly Tagged[]): ChartSpec[] {
   const withStarts = inScenario.filter(({ run }) => run.guestStarts?.length);
-  const measured = withStarts.filter(({ run }) => !isBandEnd(run));
+  const measured = withStarts.filter((t) => !t.bandEnd);
   if (!measured.length) return [];
   const curves: StartCurve[] = groupSeries(measured).map((g) => ({
     label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant,
@@ -250,12 +272,12 @@ function startCharts(scenario: string, inScenario: readonly Tagged[]): ChartSpec
     run: [...g.runs].sort((a, b) => b.guests - a.guests || a.rep - b.rep)[0]!,
   }));
   const bands: StartBand[] = [];
-  const ends = withStarts.filter(({ run }) => isBandEnd(run));
+  const ends = withStarts.filter((t) => t.bandEnd);
   for (const sourceIndex of new Set(ends.map((t) => t.sourceIndex))) {
     for (const engine of new Set(ends.filter((t) => t.sourceIndex === sourceIndex).map((t) => t.run.engine))) {
       const runs = ends.filter((t) => t.sourceIndex === sourceIndex && t.run.engine === engine).map((t) => t.run);
       const multi = new Set(ends.map((t) => t.sourceIndex)).size > 1;
-      const base = [...new Set(runs.map((run) => run.profile!.split(BAND_END_SEPARATOR)[0]))].join(', ');
+      const base = [...new Set(runs.map((run) => (run.profile ?? 'real').split(BAND_END_SEPARATOR)[0]))].join(', ');
       bands.push({ engine, sourceIndex, label: `${multi ? `${inScenario.find((t) => t.sourceIndex === sourceIndex)!.source} · ` : ''}${engineLabel(engine)} · ${base} band`, runs });
     }
   }
@@ -318,11 +340,14 @@ function kneeCharts(sources: readonly ReportSource[]): ChartSpec[] {
  * with no data are left out; so are bar charts that are all zero.
  */
 export function buildChartSpecs(sources: readonly ReportSource[]): ChartSpec[] {
-  const tagged: Tagged[] = sources.flatMap((source, sourceIndex) => source.file.runs.map((run) => ({ sourceIndex, source: source.label, run })));
+  const tagged: Tagged[] = sources.flatMap((source, sourceIndex) => {
+    const ends = bandEndKeys(source.file);
+    return source.file.runs.map((run) => ({ sourceIndex, source: source.label, run, bandEnd: ends.has(run.key) }));
+  });
   const specs: ChartSpec[] = [];
   for (const scenario of new Set(tagged.map(({ run }) => run.scenario))) {
     const inScenario = tagged.filter(({ run }) => run.scenario === scenario);
-    const measured = inScenario.filter(({ run }) => !isBandEnd(run));
+    const measured = inScenario.filter((t) => !t.bandEnd);
     const guestCounts = new Set(measured.map(({ run }) => run.guests));
     if (guestCounts.size >= 2) specs.push(...guestSweepCharts(scenario, measured));
     const paramsVary = [...new Set(measured.map((t) => t.sourceIndex))].some((i) => varyingParams(measured.filter((t) => t.sourceIndex === i).map((t) => t.run)).length > 0);

@@ -96,3 +96,33 @@ export function headlineRatio(file: ResultsFile, engines: readonly [string, stri
   const bound = ratioBound(top[engines[0]] ?? false, top[engines[1]] ?? false);
   return { ratio, bound, text: formatBounded(ratio, bound) };
 }
+
+/** What makes a file's grid incomplete: a partial status, or being one shard of a sweep. */
+export interface GridCompleteness {
+  readonly status?: 'complete' | 'partial';
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Runs in the file and runs planned (for the caveat's wording; optional). */
+  readonly runs?: number;
+  readonly planned?: number;
+}
+
+/**
+ * The headline of a file whose grid is incomplete (a partial file, or one
+ * shard of a sweep): the per-engine figures stay (lower bounds from the runs
+ * present), the ratio is dropped, and `caveat` says why. A ratio from half a
+ * grid (e.g. tdb's small counts and none of trie's) would be wrong, not
+ * approximate. A complete, unsharded file's headline is returned as is,
+ * without a `caveat` (an earlier one is dropped: `merge` recomputes).
+ */
+export function qualifyHeadline(headline: Headline, grid: GridCompleteness): Headline {
+  const { caveat: _earlier, ...rest } = headline;
+  const reasons: string[] = [];
+  if (grid.status === 'partial') {
+    reasons.push(grid.runs !== undefined && grid.planned !== undefined
+      ? `partial results (${grid.runs} of ${grid.planned} planned runs, or a run stopped early)`
+      : 'partial results (not every planned run is here, or one was stopped early)');
+  }
+  if (grid.shard) reasons.push(`shard ${grid.shard.index}/${grid.shard.count} of the grid (xstorm merge joins the shards)`);
+  if (reasons.length === 0) return rest as Headline;
+  return { ...rest, ratio: null, caveat: `${reasons.join('; ')}: the figures cover only the runs present, and there is no ratio from a partial grid` };
+}

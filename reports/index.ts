@@ -10,14 +10,14 @@ export * from './schema.ts';
 export { ReportInputError, ResultsFileError } from './errors.ts';
 export { readResultsFile, writeResultsFile, parseResultsFile, serializeResultsFile, resultsJsonPath, MIGRATIONS, RESULTS_JSON, type Migration, type ParseOptions } from './io.ts';
 export { writeResultsDir, writeReport, renderReport, RESULTS_DIR_FILES, type ResultsDirOptions } from './results-dir.ts';
-export { computeHeadline, mostSweptScenario, sustainedAtTop, headlineRatio, type HeadlineOptions } from './headline.ts';
+export { computeHeadline, mostSweptScenario, qualifyHeadline, sustainedAtTop, headlineRatio, type HeadlineOptions, type GridCompleteness } from './headline.ts';
 export { parseShard, formatShard, selectShard, selectShardWithIndex, mergeResultsFiles, compareRuns, stripShardArgs, type Shard } from './shard.ts';
 export {
   compareResults, formatGateReport, gateExitCode, parseGateConfig, readGateConfig, judge,
   DEFAULT_GATE_CONFIG, GATE_METRICS, GateConfigSchema, type GateConfig, type GateReport, type GateRow, type Verdict, type Threshold,
 } from './gate.ts';
 export { runGate, type RunGateOptions, type RunGateOutcome } from './gate-run.ts';
-export { buildChartSpecs, toChartConfig, isBandEnd, engineLabel, profileLabels, geometricGrid, BAND_END_SEPARATOR, type ChartLook } from './charts.ts';
+export { buildChartSpecs, toChartConfig, bandEndKeys, engineLabel, profileLabels, geometricGrid, BAND_END_SEPARATOR, type ChartLook } from './charts.ts';
 export type { ChartSpec, ChartSeries, ChartBar, ChartLine, ChartMark, ChartPoint } from './chart-spec.ts';
 export { cumulativeStartChart, startTimeBand, bandSeries, startCapS, PAPER_73, type StartCurve, type StartBand } from './chart-starts.ts';
 export { kneeChart } from './chart-knee.ts';

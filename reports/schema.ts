@@ -20,6 +20,14 @@ export const LatencySummarySchema = z.strictObject({
 });
 export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 
+/**
+ * Whether a run or a results file holds everything it set out to measure
+ * (`complete`) or only part of it (`partial`: stopped by a signal, a
+ * failure, or still being written by a sweep that has not finished).
+ */
+export const RunStatusSchema = z.enum(['complete', 'partial']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 
 /** One measured run: one scenario × engine (or target) × guest count × repetition. */
@@ -75,6 +83,22 @@ export const RunResultSchema = z.strictObject({
   /** The engine's own work counters at the end of the run (empty for socket targets). */
   engineCounters: z.record(z.string(), z.number()),
   daemon: z.strictObject({ cpuMs: z.number().nonnegative().nullable(), rssBytes: z.number().nonnegative().nullable() }),
+  /**
+   * Logical transactions still open when the run ended (censored: each one's
+   * delay is at least its wait so far, from its first attempt's start to the
+   * end of the run); absent when none was open.
+   */
+  openTxns: z.strictObject({
+    count: z.number().int().positive(),
+    meanWaitMs: z.number().nonnegative(),
+    maxWaitMs: z.number().nonnegative(),
+  }).optional(),
+  /**
+   * Logical-transaction latency counting the transactions still open at the
+   * end at their wait so far (a lower bound when some were open); present
+   * with `openTxns`.
+   */
+  latencyWithOpen: LatencySummarySchema.optional(),
   /** Cumulative time (s) at which the k-th guest was started (paper-7.3, boot-storm). */
   guestStarts: z.array(z.strictObject({ guest: z.number().int().positive(), timeS: z.number().nonnegative() })).optional(),
   /** Per-interval counts over the run. */
@@ -87,6 +111,12 @@ export const RunResultSchema = z.strictObject({
    * without it are ordered by `key`.
    */
   gridIndex: z.number().int().nonnegative().optional(),
+  /**
+   * `partial`: the run was stopped before its end (SIGINT/SIGTERM) and its
+   * figures cover only the time it ran. Absent: a complete run (files
+   * written before this field existed hold complete runs only).
+   */
+  status: RunStatusSchema.optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
 
@@ -163,5 +193,12 @@ export const ResultsFileSchema = z.strictObject({
   headline: HeadlineSchema.optional(),
   /** Present when this file holds one shard of a sweep. */
   shard: z.strictObject({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+  /**
+   * `partial`: not every planned run is here, or one was stopped early (a
+   * sweep's checkpoint while it runs, or a run or sweep stopped by a signal
+   * or a failure); its headline gives no ratio. Absent in files written
+   * before this field existed: complete.
+   */
+  status: RunStatusSchema.optional(),
 });
 export type ResultsFile = z.infer<typeof ResultsFileSchema>;

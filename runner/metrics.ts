@@ -33,6 +33,13 @@ export interface ActorProgress extends ActorInfo {
   commits: number;
   /** Commit attempts: successful or EAGAIN TRANSACTION_END replies. */
   attempts: number;
+  /**
+   * Start (clock ms) of the logical transaction this actor has open (its
+   * first TRANSACTION_START, retries included), null when none is open.
+   * One still open when the run ends is censored: its delay is at least
+   * the time it has waited so far.
+   */
+  openSinceMs: number | null;
 }
 
 /** An actor's progress plus the retries of its logical transaction still under way (recorder-internal). */
@@ -195,7 +202,7 @@ export class MetricsRecorder {
       requestLatencyUs: hdr.encodeIntoCompressedBase64(this.#requestLatency),
       txnLatencyUs: hdr.encodeIntoCompressedBase64(this.#txnLatency),
       retries: hdr.encodeIntoCompressedBase64(retries),
-      actors: [...this.#actors.values()].map(({ id, actorClass, isGuest, commits, attempts }) => ({ id, actorClass, isGuest, commits, attempts })),
+      actors: [...this.#actors.values()].map(({ openRetries: _recorderOnly, ...progress }) => ({ ...progress })),
       classBuckets,
       timeline,
       events,
@@ -206,7 +213,7 @@ export class MetricsRecorder {
   #actorProgress(actor: ActorInfo): ActorState {
     let progress = this.#actors.get(actor.id);
     if (!progress) {
-      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openRetries: 0 };
+      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openSinceMs: null, openRetries: 0 };
       this.#actors.set(actor.id, progress);
     }
     return progress;
@@ -217,6 +224,8 @@ export class MetricsRecorder {
   }
 
   #onRequest(actor: ActorState, type: number, startMs: number, endMs: number, error: string | undefined): void {
+    // The first start of a logical transaction opens it (retries keep it open), even if its reply comes after the close.
+    if (type === XsType.TRANSACTION_START && actor.openSinceMs === null && startMs <= this.#closedAtMs) actor.openSinceMs = startMs;
     if (endMs > this.#closedAtMs) return;
     this.#requests++;
     this.#requestLatency.recordValue(toMicros(endMs - startMs));
@@ -247,7 +256,9 @@ export class MetricsRecorder {
   }
 
   #onTransaction(actor: ActorState, attempts: number, startMs: number, endMs: number, committed: boolean): void {
+    // Ended after the close: it was still open when the run ended (censored).
     if (endMs > this.#closedAtMs) return;
+    actor.openSinceMs = null;
     this.#logicalTxns++;
     if (committed) this.#committedTxns++;
     this.#txnLatency.recordValue(toMicros(endMs - startMs));
@@ -303,6 +314,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
       if (prev) {
         prev.commits += a.commits;
         prev.attempts += a.attempts;
+        prev.openSinceMs ??= a.openSinceMs;
       } else actors.set(a.id, { ...a });
     }
     for (const [cls, buckets] of Object.entries(s.classBuckets)) {
@@ -349,7 +361,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
 export type MetricsSummary = Pick<
   RunResult,
   | 'requests' | 'commits' | 'eagain' | 'otherErrors' | 'logicalTxns' | 'goodput' | 'throughput' | 'abortRate'
-  | 'retries' | 'latency' | 'requestLatency' | 'fairness' | 'timeline' | 'guestStarts'
+  | 'retries' | 'latency' | 'requestLatency' | 'fairness' | 'timeline' | 'guestStarts' | 'openTxns' | 'latencyWithOpen'
 > & {
   /** Events in seconds since the run's start (the SLO's input). */
   readonly events: Record<string, { tS: number; value: number }[]>;
@@ -369,6 +381,19 @@ export function latencySummary(encodedMicros: string): LatencySummary {
     p999: ms(h.getValueAtPercentile(99.9)),
     max: ms(h.maxValue),
   };
+}
+
+/**
+ * Logical-transaction latency over the finished transactions and the ones
+ * still open at the end, each of those counted at its wait so far: a lower
+ * bound of the true distribution when a run stops before they finish.
+ */
+function latencyWithOpen(encodedMicros: string, openWaitsMs: readonly number[]): LatencySummary {
+  // A decoded histogram covers only its own values' range: copy it into one that grows.
+  const h = newHistogram();
+  h.add(hdr.decodeFromCompressedBase64(encodedMicros));
+  for (const ms of openWaitsMs) h.recordValue(toMicros(ms));
+  return latencySummary(hdr.encodeIntoCompressedBase64(h));
 }
 
 /**
@@ -400,6 +425,8 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
     events[name] = list.map(([ms, value]) => ({ tS: ms / 1000, value }));
   }
   const started = events['guestStarted'];
+  const endMs = snapshot.originMs + durationS * 1000;
+  const openWaitsMs = snapshot.actors.filter((a) => a.openSinceMs !== null).map((a) => Math.max(0, endMs - a.openSinceMs!));
   const attemptsTotal = snapshot.commits + snapshot.eagain;
   return {
     requests: snapshot.requests,
@@ -423,6 +450,14 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
     timeline,
     // Cumulative: the k-th start in time order, whichever guest it was (boot-storm starts them in parallel).
     ...(started ? { guestStarts: started.map((e, i) => ({ guest: i + 1, timeS: Math.max(0, e.tS) })) } : {}),
+    ...(openWaitsMs.length ? {
+      openTxns: {
+        count: openWaitsMs.length,
+        meanWaitMs: openWaitsMs.reduce((a, b) => a + b, 0) / openWaitsMs.length,
+        maxWaitMs: Math.max(...openWaitsMs),
+      },
+      latencyWithOpen: latencyWithOpen(snapshot.txnLatencyUs, openWaitsMs),
+    } : {}),
     events,
   };
 }

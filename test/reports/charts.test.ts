@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  LEGEND_FILTER_JS, METRICS, bandSeries, buildChartSpecs, computeHeadline, formatBounded, geometricGrid, headlineRatio, kneeChart, labelSources,
+  LEGEND_FILTER_JS, METRICS, bandEndKeys, bandSeries, buildChartSpecs, computeHeadline, formatBounded, geometricGrid, headlineRatio, kneeChart, labelSources,
   legendFilter, ratioBound, sameLength, startTimeBand, sustainedAtTop, toChartConfig, type ChartSpec, type ResultsFile,
 } from '../../reports/index.ts';
 import { benchFixture, makeRun, paperRun, shortTxnRun, smallFixture, sweepFixture } from './fixtures.ts';
@@ -48,6 +48,11 @@ test('the paper figure: one series per engine × profile, the paper approximate,
   ]);
   assert.equal(starts.marksAbove, 20);
   // The tdb band: the copy-low end below, the copy-high end above until it stops at 44, then the cap.
+  // The band's ends: the profile variants and the toolstack end (the central profile, other parameters); not the central trie run an end reuses.
+  assert.deepEqual([...bandEndKeys(benchFixture())].map((key) => key.replace('paper-7.3/sleepS=1/', '')).sort(), [
+    'tdb/g160/r0/profile=xen-2009/toolstack=libxl-4.4', 'tdb/g160/r0/profile=xen-2009~copy-high', 'tdb/g160/r0/profile=xen-2009~copy-low',
+    'trie/g160/r0/profile=xen-2009/toolstack=libxl-4.4', 'trie/g160/r0/profile=xen-2009~copy-low',
+  ]);
   const high = starts.series.find((s) => s.id === 'band-0-tdb-high')!;
   assert.equal(high.fillTo, 'band-0-tdb-low');
   assert.deepEqual(high.points.slice(43, 46).map((p) => p.y), [high.points[43]!.y, 20, 20]);

@@ -224,16 +224,27 @@ export function paper71Run(engine: string): RunResult {
 /**
  * A results file shaped like `npm run bench`'s: §7.1 on four engines
  * (xen-2009), §7.3 on four engines under xen-2009 and a calibrated
- * profile, the band's end runs (`xen-2009~copy-low` / `~copy-high` for tdb
- * and trie), and a headline with the band and a knee curve.
+ * profile, the band's end runs (profile variants `xen-2009~copy-low` and
+ * `~copy-high`, and a toolstack end under the central profile) named by
+ * `headline.band.ends`, and a headline with the band and a knee curve.
  */
 export function benchFixture(): ResultsFile {
   const runs: RunResult[] = [];
   for (const engine of ENGINES) runs.push(paper71Run(engine));
   for (const engine of ENGINES) runs.push(paperRunUnder(engine, 'xen-2009', 1, engine === 'tdb' ? 65 : 160));
   for (const engine of ENGINES) runs.push(paperRunUnder(engine, 'calibrated-fixturehost', 0.95, 160));
-  runs.push(paperRunUnder('tdb', 'xen-2009~copy-low', 0.9, 160), paperRunUnder('tdb', 'xen-2009~copy-high', 1.2, 44));
-  runs.push(paperRunUnder('trie', 'xen-2009~copy-low', 0.9, 160), paperRunUnder('trie', 'xen-2009~copy-high', 1.1, 160));
+  const end = (engine: string, profile: string, pace: number, started: number, params?: Record<string, string | number>) => {
+    const run = paperRunUnder(engine, profile, pace, started);
+    return params ? { ...run, key: `${run.key}/toolstack=${params.toolstack}`, params: { ...run.params, ...params } } : run;
+  };
+  // Two ends of the copy price (a profile variant each; copy-high leaves trie alone) and one of the toolstack (the central profile, other parameters).
+  const ends = {
+    'copy-low': [end('tdb', 'xen-2009~copy-low', 0.9, 160), end('trie', 'xen-2009~copy-low', 0.9, 160)],
+    'copy-high': [end('tdb', 'xen-2009~copy-high', 1.2, 44)],
+    'libxl-toolstack': [end('tdb', 'xen-2009', 1.1, 52, { toolstack: 'libxl-4.4' }), end('trie', 'xen-2009', 1.1, 160, { toolstack: 'libxl-4.4' })],
+  };
+  runs.push(...Object.values(ends).flat());
+  const centralTrie = runs.find((run) => run.scenario === 'paper-7.3' && run.engine === 'trie' && run.profile === 'xen-2009')!;
   return {
     schemaVersion: 1, id: '20261201-000000-bench-paper', kind: 'bench', createdAt: '2026-12-01T00:00:00.000Z',
     meta: fixtureMeta(['npm', 'run', 'bench']), config: { ci: false },
@@ -243,7 +254,10 @@ export function benchFixture(): ResultsFile {
       ratio: 160 / 65,
       scenario: 'paper-7.3',
       profile: 'xen-2009',
-      band: { ratio: { low: 1, high: 160 / 44 }, tdbKnee: { low: 44, high: 160 }, ends: ['copy-low', 'copy-high'] },
+      band: {
+        ratio: { central: 160 / 65, low: 1, high: 160 / 44 }, tdbKnee: { central: 65, low: 44, high: 160 },
+        ends: Object.entries(ends).map(([id, [tdb, trie]]) => ({ id, tdbRunKey: tdb!.key, trieRunKey: (trie ?? centralTrie).key })),
+      },
       kneeCurves: [{
         id: 'copy-price', parameter: 'TDB copy price', unit: 'µs/byte', log: true,
         series: [{ engine: 'tdb', label: 'tdb · xen-2009', points: [{ x: 0.001, y: 160 }, { x: 0.005, y: 120 }, { x: 0.02, y: 65 }, { x: 0.05, y: 44 }] }],

@@ -7,9 +7,13 @@
  */
 import path from 'node:path';
 
-/** Whether an argument is xstorm's launcher (`bin/xstorm.js`, an npx or node_modules/.bin path, `xstorm`). */
+/**
+ * Whether an argument is the path of xstorm's launcher (`bin/xstorm.js`,
+ * an npx or node_modules/.bin path): what `process.argv[1]` holds. A bare
+ * `xstorm` is a command as typed already, and stays.
+ */
 function isLauncher(arg: string | undefined): boolean {
-  return arg !== undefined && /^(xstorm(\.js)?|cli\.ts)$/.test(path.basename(arg));
+  return arg !== undefined && arg.includes('/') && /^(xstorm(\.js)?|cli\.ts)$/.test(path.basename(arg));
 }
 
 /** One argument quoted for a POSIX shell when it needs it. */

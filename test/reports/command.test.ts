@@ -13,6 +13,7 @@ test('userCommand: npm run with its extra arguments, else npx xstorm', () => {
   // Under `npm test` (another script), a spawned xstorm is shown as npx xstorm.
   assert.deepEqual(userCommand(['/work/x/bin/xstorm.js', 'run'], { npm_lifecycle_event: 'test', npm_lifecycle_script: 'node --import tsx --test test/a.test.ts' }), ['npx', 'xstorm', 'run']);
   assert.deepEqual(userCommand(['/usr/bin/other', 'x'], {}), ['/usr/bin/other', 'x']);
+  assert.deepEqual(userCommand(['xstorm', 'sweep'], {}), ['xstorm', 'sweep'], 'a command given as typed stays');
 });
 
 test('displayCommand: launcher paths of older files read as npx xstorm; arguments quoted for a shell', () => {

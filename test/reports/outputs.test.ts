@@ -112,7 +112,7 @@ test('summary.md: headline with paper figures, runs table and chart links', () =
   assert.ok(md.includes('| paper-7.3 |  | tdb | 160 | 69 | 35.0 | 93.0 | 9000 | 13.3 | > 1200 | guest | no |'), md);
   assert.ok(md.includes('| big-store | storeNodes=1000 | tdb | 8 |'));
   assert.ok(md.includes('![paper-7.3: cumulative time to start the k-th guest](charts/cumulative-start-paper-7.3.png)\n\nVector: [SVG](charts/cumulative-start-paper-7.3.svg), [PDF](charts/cumulative-start-paper-7.3.pdf)'));
-  assert.ok(md.includes('Command: `npx xstorm sweep --driver sim`'));
+  assert.ok(md.includes('Command: `xstorm sweep --driver sim`'));
 });
 
 test('charts: the expected set for the fixture sweep, each line with its points', () => {

@@ -46,10 +46,14 @@ function lighter(hex: string, amount: number): string {
   return `#${mix((n >> 16) & 255)}${mix((n >> 8) & 255)}${mix(n & 255)}`;
 }
 
-/** Marker radius per point: every point of a sparse series; every `step`-th of a dense one, offset per series so overlapping lines show distinct markers. */
-function markerRadii(count: number, seriesIndex: number, seriesCount: number, radius: number): number | number[] {
-  if (count <= DENSE) return radius;
-  const step = Math.ceil(count / 10);
+/**
+ * Marker radius per point: every point when the chart's series are sparse;
+ * when any is dense, about ten markers per series (the same spacing for
+ * all, offset per series so overlapping lines show distinct markers).
+ */
+function markerRadii(count: number, densest: number, seriesIndex: number, seriesCount: number, radius: number): number | number[] {
+  if (densest <= DENSE) return radius;
+  const step = Math.ceil(densest / 10);
   const offset = Math.round((seriesIndex * step) / Math.max(1, seriesCount));
   return Array.from({ length: count }, (_, i) => ((i + offset) % step === 0 ? radius : 0));
 }
@@ -125,6 +129,7 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
     ...spec.series.filter((series) => series.kind === 'band'),
   ];
   const measuredCount = ordered.filter((series) => (series.kind ?? 'measured') === 'measured').length;
+  const densest = Math.max(0, ...spec.series.map((series) => series.points.length));
   const indexOf = new Map(ordered.map((series, i) => [series.id ?? `#${i}`, i]));
   const categories = spec.xCategories;
   const datasets = ordered.map((series, i) => {
@@ -152,7 +157,7 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
       borderColor: colour(series.engine), backgroundColor: colour(series.engine), borderWidth: 2.5 * s,
       borderDash: DASHES[variant % DASHES.length]!.map((d) => d * s),
       pointStyle: POINT_STYLES[(i + variant) % POINT_STYLES.length],
-      pointRadius: markerRadii(series.points.length, i, measuredCount, (series.points.length > DENSE ? 3 : 3.5) * s),
+      pointRadius: markerRadii(series.points.length, densest, i, measuredCount, (densest > DENSE ? 3 : 3.5) * s),
       pointHoverRadius: 5 * s, tension: 0, fill: false,
       ...(series.hideInLegend ? { xstormHideInLegend: true } : {}),
     };

@@ -122,7 +122,9 @@ export function cumulativeStartChart(scenario: string, idSuffix: string, curves:
   for (const c of curves) {
     const started = c.run.guestStarts?.length ?? 0;
     if (started >= c.run.guests || capY === undefined) continue;
-    marks.push({ x: started + 1, y: capY, label: `${c.label}:\nguest ${started + 1} never starts`, engine: c.engine, kind: 'livelock' });
+    // One line when it is short; a long series label gets a line of its own.
+    const text = `guest ${started + 1} never starts`;
+    marks.push({ x: started + 1, y: capY, label: c.label.length <= 8 ? `${c.label}: ${text}` : `${c.label}:\n${text}`, engine: c.engine, kind: 'livelock' });
   }
   if (withPaper) {
     const top = Math.max(...curves.map((c) => c.run.guests));

@@ -273,7 +273,8 @@ const labelWidthFraction = (text: string): number => 0.023 * Math.max(...text.sp
 /**
  * Labelled marks in rows above `spec.marksAbove` (the cap), one row each so
  * labels never overlap whatever their x. A label runs right of its mark
- * when it fits there, else left. Marks whose label runs right take the
+ * when it fits there, else left; one that fits on neither side breaks
+ * after its `:` onto two lines. Marks whose label runs right take the
  * lower rows, nearest the right first, so no connector crosses a label;
  * marks whose label runs left take the rows above, nearest the left first.
  * Returns the y axis's suggested maximum (room for the rows).
@@ -284,13 +285,20 @@ function markAnnotations(spec: ChartSpec, annotations: Annotations, s: number, f
   const xs = spec.series.flatMap((series) => series.points.map((p) => p.x)).concat(marks.map((m) => m.x));
   const low = Math.min(0, ...xs);
   const span = Math.max(...xs) - low || 1;
+  const fits = (mark: ChartMark): boolean => {
+    const at = (mark.x - low) / span;
+    const width = labelWidthFraction(mark.label);
+    return at + width <= 1 || at - width >= 0;
+  };
+  // A label that fits on neither side breaks after its `:` onto two lines.
+  const laidOut = (spec.marks ?? []).map((mark) => (fits(mark) || mark.label.includes('\n') || !mark.label.includes(': ') ? mark : { ...mark, label: mark.label.replace(': ', ':\n') }));
   const runsRight = (mark: ChartMark): boolean => {
     const at = (mark.x - low) / span;
     const width = labelWidthFraction(mark.label);
     return at + width <= 1 || (at - width < 0 && 1 - at >= at);
   };
-  const rightward = marks.filter(runsRight).sort((a, b) => b.x - a.x);
-  const leftward = marks.filter((m) => !runsRight(m)).sort((a, b) => a.x - b.x);
+  const rightward = laidOut.filter(runsRight).sort((a, b) => b.x - a.x);
+  const leftward = laidOut.filter((m) => !runsRight(m)).sort((a, b) => a.x - b.x);
   const base = spec.marksAbove;
   const ordered = [...rightward, ...leftward];
   const heights = ordered.map((mark) => mark.label.split('\n').length);

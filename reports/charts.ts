@@ -182,6 +182,14 @@ function p99Slo(runs: readonly RunResult[]): number | undefined {
   return bounds.size === 1 && typeof bound === 'number' ? bound : undefined;
 }
 
+/**
+ * Milliseconds drawn as seconds when they run past 10 s (a p99 of 685,244
+ * ms reads as 685 s): the factor to divide by and the axis label.
+ */
+function inSecondsIfLong(label: string, values: readonly number[]): { factor: number; label: string } {
+  return label.endsWith('(ms)') && Math.max(0, ...values) > 10_000 ? { factor: 1000, label: label.replace(/\(ms\)$/, '(s)') } : { factor: 1, label };
+}
+
 /** A duration for a label: `100 s`, `20 min`. */
 export function formatDuration(seconds: number): string {
   return seconds >= 600 ? `${formatValueLabel(seconds / 60)} min` : `${formatValueLabel(seconds)} s`;
@@ -201,20 +209,22 @@ function guestSweepCharts(scenario: string, inScenario: readonly Tagged[]): Char
       const value = metric.read(run, runs);
       return value === undefined ? undefined : shown(metric, value);
     };
-    const series: ChartSeries[] = groups.map((g) => ({ label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant, points: meanByX(g.runs, (run) => run.guests, read) }));
+    const measured: ChartSeries[] = groups.map((g) => ({ label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant, points: meanByX(g.runs, (run) => run.guests, read) }));
+    const unit = inSecondsIfLong(metric.label, measured.flatMap((s) => s.points.map((p) => p.y)));
+    const series = measured.map((s) => ({ ...s, points: s.points.map((p) => ({ x: p.x, y: round6(p.y / unit.factor) })) }));
     const values = series.flatMap((s) => s.points.map((p) => p.y));
     if (!values.length) continue;
     const unfinished = metric.unfinished !== undefined && runs.some((run) => metric.unfinished!(run, runs) !== undefined);
     const lines: ChartLine[] = [];
     const slo = metric.id === 'p99Latency' ? p99Slo(runs) : undefined;
-    if (slo !== undefined) lines.push({ axis: 'y', value: slo, label: `SLO: p99 ≤ ${formatValueLabel(slo)} ms`, kind: 'slo' });
+    if (slo !== undefined) lines.push({ axis: 'y', value: slo / unit.factor, label: `SLO: p99 ≤ ${formatValueLabel(slo)} ms`, kind: 'slo' });
     const notes = [scope, unfinished ? 'no point where a run did not finish within its cap' : undefined].filter(Boolean);
     specs.push({
       id: `${metric.chartSlug}-${slug(scenario)}`,
       title: `${scenario}: ${metric.title.toLowerCase()} vs guests`,
       ...(notes.length ? { subtitle: notes.join('; ') } : {}),
       xLabel: `Guests (concurrent domains${grid ? `, ${gridScale(grid)}` : xLog ? ', log scale' : ''})`,
-      yLabel: metric.label,
+      yLabel: unit.label,
       xLog,
       ...(metric.id === 'p99Latency' && spans([...values, ...(slo ? [slo] : [])]) ? { yLog: true } : {}),
       ...(grid ? { xCategories: grid.values } : {}),
@@ -246,15 +256,17 @@ function singleCountCharts(scenario: string, inScenario: readonly Tagged[], gues
     }
     // All-zero bars say nothing the tables do not (e.g. no retries at all); so does a chart where nothing finished.
     if (!bars.some((bar) => bar.unfinished === undefined && bar.value !== 0)) continue;
+    const unit = inSecondsIfLong(metric.label, bars.filter((bar) => bar.unfinished === undefined).map((bar) => bar.value));
+    const scaled = bars.map((bar) => (bar.unfinished === undefined ? { ...bar, value: round6(bar.value / unit.factor) } : bar));
     specs.push({
       id: `${metric.chartSlug}-${slug(scenario)}`,
       title: `${scenario}: ${metric.title.toLowerCase()} at ${guests} guests`,
       ...(scope ? { subtitle: scope } : {}),
-      xLabel: metric.label,
+      xLabel: unit.label,
       yLabel: '',
       xLog: false,
       series: [],
-      bars,
+      bars: scaled,
       ...(metric.display?.unit === '%' ? { valueSuffix: ' %', valueMax: 100 } : {}),
     });
   }

@@ -89,7 +89,7 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
   const grid = { color: '#e5e5e5', lineWidth: s };
   const border = { color: '#888', width: s };
   const annotations: Annotations = {};
-  lineAnnotations(spec.lines ?? [], annotations, s, font, lineHeight);
+  lineAnnotations(spec.lines ?? [], annotations, s, font, lineHeight, capLabelAtLeft(spec));
 
   if (spec.bars) {
     const finished = spec.bars.filter((bar) => bar.unfinished === undefined);
@@ -203,12 +203,28 @@ export function toChartConfig(spec: ChartSpec, look: ChartLook = { scale: 1 }) {
 }
 
 /**
- * Reference lines with their labels. A horizontal cap's label sits under
- * its right end (above the cap are the marks' rows, at the left the
- * curves' start); an SLO's or the paper's above its left end; a vertical
- * line's label runs along it, above the middle of its extent.
+ * Whether the cap's label goes under the cap line's left end rather than
+ * its right: when the nearest mark on the cap (where a curve ran into it)
+ * is closer to the right end than to the left.
  */
-function lineAnnotations(lines: readonly ChartLine[], annotations: Annotations, s: number, font: (size: number, weight?: string, style?: string) => object, lineHeight: number): void {
+function capLabelAtLeft(spec: ChartSpec): boolean {
+  const xs = spec.series.flatMap((series) => series.points.map((p) => p.x));
+  if (!xs.length || !spec.marks?.length) return false;
+  const low = Math.min(0, ...xs);
+  const high = Math.max(...xs);
+  const fromRight = Math.min(...spec.marks.map((mark) => high - mark.x));
+  const fromLeft = Math.min(...spec.marks.map((mark) => mark.x - low));
+  return fromRight < fromLeft;
+}
+
+/**
+ * Reference lines with their labels. A horizontal cap's label sits under
+ * one end of it (above the cap are the marks' rows): the end farther from
+ * where curves ran into the cap; an SLO's or the paper's above its left
+ * end; a vertical line's label runs along it, above the middle of its
+ * extent.
+ */
+function lineAnnotations(lines: readonly ChartLine[], annotations: Annotations, s: number, font: (size: number, weight?: string, style?: string) => object, lineHeight: number, capAtLeft: boolean): void {
   lines.forEach((line, i) => {
     const colour = LINE_COLOURS[line.kind];
     const extent = line.axis === 'y'
@@ -216,9 +232,10 @@ function lineAnnotations(lines: readonly ChartLine[], annotations: Annotations, 
       : { xMin: line.value, xMax: line.value, ...(line.from !== undefined ? { yMin: line.from } : {}), ...(line.to !== undefined ? { yMax: line.to } : {}) };
     const under = line.kind === 'cap';
     // A vertical line's label sits above the middle: at the bottom are the curves' low ends.
+    const left = !under || capAtLeft;
     const placement = line.axis === 'x'
       ? { position: '55%', rotation: -90 }
-      : { position: under ? 'end' : 'start', yAdjust: (under ? 1 : -1) * (lineHeight / 2 + 3 * s), xAdjust: (under ? -4 : 4) * s };
+      : { position: left ? 'start' : 'end', yAdjust: (under ? 1 : -1) * (lineHeight / 2 + 3 * s), xAdjust: (left ? 4 : -4) * s };
     annotations[`line-${i}`] = {
       type: 'line',
       ...extent,

@@ -1,13 +1,18 @@
 /**
  * Charts as files: PNG for the README and HTML, SVG and PDF for papers.
- * Chart.js draws on a @napi-rs/canvas context (the `canvas` dependency is
- * an alias of it, see DESIGN.md): a raster canvas for PNG, Skia's SVG
- * canvas for SVG (text turned into outlines, so it looks the same with any
- * fonts installed) and Skia's PDF document for PDF (text kept as text,
- * fonts embedded: what `\includegraphics` takes in pdfLaTeX).
+ * PNGs come from chartjs-node-canvas (`renderToBufferSync`, the one call
+ * that works with its `canvas` dependency aliased to the prebuilt
+ * @napi-rs/canvas, see DESIGN.md). SVG and PDF need canvases it cannot
+ * make, so Chart.js draws them on @napi-rs/canvas directly: Skia's SVG
+ * canvas (text turned into outlines, so it looks the same with any fonts
+ * installed) and Skia's PDF document (text kept as text, fonts embedded:
+ * what `\includegraphics` takes in pdfLaTeX). The same direct raster
+ * canvas serves the layout check ({@link withRenderedChart}): same Chart.js
+ * version, same canvas, same configuration, so the same layout as the PNG.
  * chartjs-plugin-annotation draws reference lines, marks and value labels.
  */
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import { createCanvas, PDFDocument, SvgExportFlag } from 'canvas';
 import { legendFilter, toChartConfig } from './chart-config.ts';
@@ -34,13 +39,34 @@ const whiteBackground = {
   },
 };
 
+/** House defaults of a Chart.js instance (this module's, or chartjs-node-canvas's own). */
+function styleChartJs(chartJs: typeof Chart): void {
+  chartJs.defaults.font.family = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif";
+  chartJs.defaults.color = '#222';
+}
+
 let registered = false;
 function register(): void {
   if (registered) return;
   Chart.register(...registerables, annotationPlugin, whiteBackground);
-  Chart.defaults.font.family = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif";
-  Chart.defaults.color = '#222';
+  styleChartJs(Chart);
   registered = true;
+}
+
+let pngRenderer: ChartJSNodeCanvas | undefined;
+
+/** chartjs-node-canvas loads its own Chart.js instance: the same plugins and defaults are registered on it. */
+function pngCanvas(): ChartJSNodeCanvas {
+  pngRenderer ??= new ChartJSNodeCanvas({
+    width: CHART_SIZE.width,
+    height: CHART_SIZE.height,
+    plugins: { modern: ['chartjs-plugin-annotation'] },
+    chartCallback: (chartJs) => {
+      chartJs.register(whiteBackground);
+      styleChartJs(chartJs as unknown as typeof Chart);
+    },
+  });
+  return pngRenderer;
 }
 
 /** The Chart.js configuration of a spec as Node renders it (legend filter added). */
@@ -99,6 +125,7 @@ export function withRenderedChart<T>(spec: ChartSpec, format: ChartFormat, use: 
 
 /** Renders one chart spec to PNG, SVG or PDF bytes (white background, {@link CHART_SIZE}). */
 export function renderChart(spec: ChartSpec, format: ChartFormat): Buffer {
+  if (format === 'png') return pngCanvas().renderToBufferSync(nodeConfig(spec) as never, 'image/png');
   return withRenderedChart(spec, format, (_chart, bytes) => bytes());
 }
 

@@ -2,7 +2,8 @@
  * What `run` and `sweep` print: a summary table of runs, the headline line
  * and the one-object JSON form of a run (`--json`).
  */
-import type { Headline, RunResult } from '../reports/schema.ts';
+import type { Headline, ResultsFile, RunResult } from '../reports/schema.ts';
+import { headlineRatio, sustainedAtTop } from '../reports/headline.ts';
 
 /** The `--json` object of one run. */
 export function runJson(run: RunResult, resultsPath?: string): Record<string, unknown> {
@@ -55,9 +56,12 @@ export function runsTable(runs: readonly RunResult[]): string {
  * engine and the trie/tdb ratio, or, for a partial or sharded grid, its
  * caveat instead of a ratio.
  */
-export function headlineLine(headline: Headline): string {
-  const engines = Object.entries(headline.maxSustainedGuests).map(([e, n]) => `${e}: ${n ?? 'none'}`).join(', ');
+export function headlineLine(headline: Headline, file?: ResultsFile): string {
+  // With the file, `≥` marks a figure at the top of the grid (the ratio is then a lower bound).
+  const top = file ? sustainedAtTop(file) : {};
+  const engines = Object.entries(headline.maxSustainedGuests).map(([e, n]) => `${e}: ${n === null ? 'none' : `${top[e] ? '≥ ' : ''}${n}`}`).join(', ');
   const caveat = typeof headline['caveat'] === 'string' ? headline['caveat'] : undefined;
   if (caveat) return `largest sustained guest count: ${engines}; no trie/tdb ratio — ${caveat}`;
-  return `largest sustained guest count: ${engines}; trie/tdb ratio: ${headline.ratio === null ? 'n/a' : headline.ratio.toFixed(2)}`;
+  const ratio = file ? headlineRatio(file).text : headline.ratio === null ? 'n/a' : headline.ratio.toFixed(2);
+  return `largest sustained guest count: ${engines}; trie/tdb ratio: ${ratio}`;
 }

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeHeadline, qualifyHeadline } from '../reports/headline.ts';
+import { userCommand } from '../reports/command.ts';
 import { SCHEMA_VERSION } from '../reports/schema.ts';
 import type { Headline, Meta, ResultsFile, RunResult, RunStatus } from '../reports/schema.ts';
 
@@ -34,7 +35,7 @@ export function gitCommit(): string | null {
   }
 }
 
-/** Metadata of a results file made by `command` (the argv after `node`). */
+/** Metadata of a results file made by `command` (the argv after `node`; recorded as the user typed it, see `userCommand`). */
 export function buildMeta(command: readonly string[]): Meta {
   const cpus = os.cpus();
   return {
@@ -44,7 +45,8 @@ export function buildMeta(command: readonly string[]): Meta {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpuModel: cpus[0]?.model ?? 'unknown',
     cpuCount: Math.max(1, cpus.length),
-    command: [...command],
+    // What the user typed (`npm run bench`, `npx xstorm sweep ...`), not the launcher's path.
+    command: userCommand(command, process.env),
   };
 }
 

@@ -2,7 +2,8 @@
  * The headline of a sweep: per engine, the largest guest count it sustained,
  * and how many more guests `trie` sustained than `tdb`.
  */
-import type { Headline, RunResult } from './schema.ts';
+import type { Headline, ResultsFile, RunResult } from './schema.ts';
+import { formatBounded, ratioBound, type Bound } from './format.ts';
 
 /** Options of {@link computeHeadline}. */
 export interface HeadlineOptions {
@@ -63,6 +64,37 @@ export function mostSweptScenario(runs: readonly RunResult[]): string | undefine
     if (set.size > bestSize) [best, bestSize] = [scenario, set.size];
   }
   return best;
+}
+
+/**
+ * Per engine of a file's headline: whether its largest sustained guest
+ * count is the largest count tried (the top of the grid, or all guests of
+ * the bench's 160), so the true figure may be higher. Counts are taken over
+ * the headline's scenario and, when the headline names one, its profile.
+ */
+export function sustainedAtTop(file: ResultsFile): Record<string, boolean> {
+  const headline = file.headline;
+  if (!headline) return {};
+  const scenario = typeof headline.scenario === 'string' ? headline.scenario : mostSweptScenario(file.runs);
+  const profile = typeof headline.profile === 'string' ? headline.profile : undefined;
+  const out: Record<string, boolean> = {};
+  for (const [engine, value] of Object.entries(headline.maxSustainedGuests)) {
+    const tried = file.runs.filter((run) => run.scenario === scenario && run.engine === engine && (profile === undefined || run.profile === profile)).map((run) => run.guests);
+    out[engine] = value !== null && tried.length > 0 && value >= Math.max(...tried);
+  }
+  return out;
+}
+
+/**
+ * The headline's trie/tdb ratio with what it is: `≥ 64` when trie
+ * sustained the top of the grid (the ratio is a lower bound), `≤` when tdb
+ * did, else exact. Use `text` wherever the ratio is printed.
+ */
+export function headlineRatio(file: ResultsFile, engines: readonly [string, string] = ['trie', 'tdb']): { ratio: number | null; bound: Bound; text: string } {
+  const ratio = file.headline?.ratio ?? null;
+  const top = sustainedAtTop(file);
+  const bound = ratioBound(top[engines[0]] ?? false, top[engines[1]] ?? false);
+  return { ratio, bound, text: formatBounded(ratio, bound) };
 }
 
 /** What makes a file's grid incomplete: a partial status, or being one shard of a sweep. */

@@ -134,14 +134,53 @@ export const MetaSchema = z.strictObject({
 export type Meta = z.infer<typeof MetaSchema>;
 
 /**
+ * A knee-versus-parameter curve set for a chart (see reports/chart-knee.ts):
+ * e.g. the guest at which tdb stops starting guests against the TDB copy
+ * price, with the paper's ~40 as a reference line.
+ */
+export const KneeCurveSchema = z.strictObject({
+  /** File-safe name: the chart is `charts/knee-<id>.png`. */
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  /** What varies on the x axis, e.g. `TDB copy price`. */
+  parameter: z.string().min(1),
+  /** Chart title; default `Knee vs <parameter>`. */
+  title: z.string().optional(),
+  /** Chart subtitle: how the points were obtained. */
+  subtitle: z.string().optional(),
+  /** Its unit, e.g. `µs/byte`. */
+  unit: z.string(),
+  /** Log x axis (a parameter swept over decades). */
+  log: z.boolean().optional(),
+  /** y axis label; default `Guests started within the cap`. */
+  yLabel: z.string().optional(),
+  series: z.array(z.strictObject({
+    engine: z.string().min(1),
+    /** Legend text; default the engine. */
+    label: z.string().optional(),
+    points: z.array(z.strictObject({ x: z.number(), y: z.number() })),
+  })),
+  /** A horizontal reference line, e.g. `{ y: 40, label: 'paper: livelock near 40' }`. */
+  reference: z.strictObject({ y: z.number(), label: z.string() }).optional(),
+  /** A vertical line at a setting, e.g. the cost profile's own copy price. */
+  setting: z.strictObject({ x: z.number(), label: z.string() }).optional(),
+  /** The experiment's size (e.g. 160): a dotted line, since no knee can lie above it. */
+  top: z.number().optional(),
+});
+export type KneeCurve = z.infer<typeof KneeCurveSchema>;
+
+/**
  * Headline of a sweep or bench: largest sustained guest count per engine and
  * the trie/tdb ratio (see `computeHeadline` in reports/headline.ts). Other
  * keys are allowed and shown in summaries as they are, e.g. `paper` holding
- * the paper's figures in the same shape (`{ maxSustainedGuests, ratio }`).
+ * the paper's figures in the same shape (`{ maxSustainedGuests, ratio }`),
+ * or `band` (`{ ratio: { low, high }, tdbKnee: { low, high } }`, shown as
+ * `central [low – high]` in the headline table).
  */
 export const HeadlineSchema = z.looseObject({
   maxSustainedGuests: z.record(z.string(), z.number().int().nonnegative().nullable()),
   ratio: z.number().nullable(),
+  /** Knee-versus-parameter charts to draw (optional; see {@link KneeCurveSchema}). */
+  kneeCurves: z.array(KneeCurveSchema).optional(),
 });
 export type Headline = z.infer<typeof HeadlineSchema>;
 

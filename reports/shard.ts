@@ -96,6 +96,8 @@ export function stripShardArgs(command: readonly string[]): string[] {
     if (command[i]!.startsWith('--shard=')) continue;
     out.push(command[i]!);
   }
+  // `npm run sweep -- --shard 1/3` leaves a bare `--`.
+  if (out.at(-1) === '--') out.pop();
   return out;
 }
 

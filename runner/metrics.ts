@@ -42,6 +42,12 @@ export interface ActorProgress extends ActorInfo {
   openSinceMs: number | null;
 }
 
+/** An actor's progress plus the retries of its logical transaction still under way (recorder-internal). */
+interface ActorState extends ActorProgress {
+  /** EAGAIN commits not yet accounted for by a finished logical transaction. */
+  openRetries: number;
+}
+
 /** Commit attempts and commits of one actor class in one time bucket. */
 export interface ClassBucket {
   attempts: number;
@@ -62,7 +68,12 @@ export interface MetricsSnapshot {
   /** Logical transactions finished (committed or given up). */
   readonly logicalTxns: number;
   readonly committedTxns: number;
-  /** Encoded HdrHistograms (compressed base64); values in µs (latencies) or counts (retries). */
+  /**
+   * Encoded HdrHistograms (compressed base64); values in µs (latencies) or
+   * counts (retries). `retries` holds one value per logical transaction that
+   * ended, plus one per actor whose transaction was still retrying when the
+   * snapshot was taken (its retries so far), so every refused attempt counts.
+   */
   readonly requestLatencyUs: string;
   readonly txnLatencyUs: string;
   readonly retries: string;
@@ -109,7 +120,7 @@ export class MetricsRecorder {
   readonly #requestLatency = newHistogram();
   readonly #txnLatency = newHistogram();
   readonly #retries = newHistogram();
-  readonly #actors = new Map<string, ActorProgress>();
+  readonly #actors = new Map<string, ActorState>();
   readonly #classBuckets = new Map<string, Map<number, ClassBucket>>();
   readonly #timeline = new Map<number, [number, number]>();
   readonly #events = new Map<string, [number, number][]>();
@@ -172,6 +183,12 @@ export class MetricsRecorder {
     for (const [index, pair] of this.#timeline) timeline[index] = [pair[0], pair[1]];
     const events: Record<string, [number, number][]> = {};
     for (const [name, list] of this.#events) events[name] = list.map((e) => [e[0], e[1]]);
+    // Retries of transactions still under way count too: a transaction that
+    // never commits (a livelocked client) is exactly the one whose retries
+    // matter, and leaving it out would report 0 retries at 99 % aborts.
+    const retries = newHistogram();
+    retries.add(this.#retries);
+    for (const actor of this.#actors.values()) if (actor.openRetries > 0) retries.recordValue(actor.openRetries);
     return {
       originMs: this.#originMs,
       bucketMs: this.#bucketMs,
@@ -184,8 +201,8 @@ export class MetricsRecorder {
       committedTxns: this.#committedTxns,
       requestLatencyUs: hdr.encodeIntoCompressedBase64(this.#requestLatency),
       txnLatencyUs: hdr.encodeIntoCompressedBase64(this.#txnLatency),
-      retries: hdr.encodeIntoCompressedBase64(this.#retries),
-      actors: [...this.#actors.values()].map((a) => ({ ...a })),
+      retries: hdr.encodeIntoCompressedBase64(retries),
+      actors: [...this.#actors.values()].map(({ openRetries: _recorderOnly, ...progress }) => ({ ...progress })),
       classBuckets,
       timeline,
       events,
@@ -193,10 +210,10 @@ export class MetricsRecorder {
     };
   }
 
-  #actorProgress(actor: ActorInfo): ActorProgress {
+  #actorProgress(actor: ActorInfo): ActorState {
     let progress = this.#actors.get(actor.id);
     if (!progress) {
-      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openSinceMs: null };
+      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openSinceMs: null, openRetries: 0 };
       this.#actors.set(actor.id, progress);
     }
     return progress;
@@ -206,7 +223,7 @@ export class MetricsRecorder {
     return Math.max(0, Math.floor((ms - this.#originMs) / this.#bucketMs));
   }
 
-  #onRequest(actor: ActorProgress, type: number, startMs: number, endMs: number, error: string | undefined): void {
+  #onRequest(actor: ActorState, type: number, startMs: number, endMs: number, error: string | undefined): void {
     // The first start of a logical transaction opens it (retries keep it open), even if its reply comes after the close.
     if (type === XsType.TRANSACTION_START && actor.openSinceMs === null && startMs <= this.#closedAtMs) actor.openSinceMs = startMs;
     if (endMs > this.#closedAtMs) return;
@@ -225,6 +242,7 @@ export class MetricsRecorder {
     else this.#eagain++;
     actor.attempts++;
     if (committed) actor.commits++;
+    else actor.openRetries++;
     const index = this.#bucketOf(endMs);
     let buckets = this.#classBuckets.get(actor.actorClass);
     if (!buckets) this.#classBuckets.set(actor.actorClass, (buckets = new Map()));
@@ -237,14 +255,19 @@ export class MetricsRecorder {
     pair[committed ? 0 : 1]++;
   }
 
-  #onTransaction(actor: ActorProgress, attempts: number, startMs: number, endMs: number, committed: boolean): void {
+  #onTransaction(actor: ActorState, attempts: number, startMs: number, endMs: number, committed: boolean): void {
     // Ended after the close: it was still open when the run ended (censored).
     if (endMs > this.#closedAtMs) return;
     actor.openSinceMs = null;
     this.#logicalTxns++;
     if (committed) this.#committedTxns++;
     this.#txnLatency.recordValue(toMicros(endMs - startMs));
-    this.#retries.recordValue(Math.max(0, attempts - 1));
+    const retries = Math.max(0, attempts - 1);
+    this.#retries.recordValue(retries);
+    // Its refused attempts are now accounted for: every attempt but the last
+    // when it committed, all of them when it gave up. An actor may run
+    // several transactions at once, so subtract rather than reset.
+    actor.openRetries = Math.max(0, actor.openRetries - (committed ? retries : attempts));
   }
 }
 
@@ -381,6 +404,10 @@ function latencyWithOpen(encodedMicros: string, openWaitsMs: readonly number[]):
  *
  * A TRANSACTION_END that succeeds counts as a commit: scenarios abort a
  * transaction only when their own code throws, which ends the run anyway.
+ * `retries` (mean, p99, max) is over every logical transaction that ended
+ * in the run and every one still retrying at its end, counted with its
+ * retries so far: a client that never commits weighs in with all its
+ * refused attempts instead of vanishing from the figure.
  */
 export function summarize(snapshot: MetricsSnapshot, durationS: number): MetricsSummary {
   const perSecond = (n: number) => (durationS > 0 ? n / durationS : 0);

@@ -132,7 +132,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       process.stdout.write(`${JSON.stringify({ scenario: scenario.name, status: file.status, headline: file.headline, runs: outcome.runs.map((r) => runJson(r)), results: outcome.path ?? null })}\n`);
     } else {
       if (outcome.runs.length) process.stdout.write(`${runsTable(outcome.runs)}\n\n`);
-      if (file.headline) process.stdout.write(`${headlineLine(file.headline)}\n`);
+      if (file.headline) process.stdout.write(`${headlineLine(file.headline, file)}\n`);
       if (outcome.path) process.stdout.write(`results: ${outcome.path}${file.status === 'partial' ? ` (partial: ${outcome.runs.length} of ${plans.length} runs)` : ''}\n`);
     }
     if (outcome.end === 'save-failed') {

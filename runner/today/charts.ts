@@ -80,8 +80,9 @@ function replayChart(report: TodayReport, config: TodayConfig): ChartSpec | null
     series: [
       { label: `${a} (sim)`, engine: a, sourceIndex: 0, points: rows.filter((r) => r.withoutS !== null).map((r) => ({ x: r.n, y: round(r.withoutS!) })) },
       { label: `${b} (sim)`, engine: b, sourceIndex: 0, points: rows.filter((r) => r.withS !== null).map((r) => ({ x: r.n, y: round(r.withS!) })) },
-      { label: 'published 2016, without replay', engine: a, sourceIndex: 2, points: [{ x: pub.domains, y: pub.withoutReplayS }] },
-      { label: 'published 2016, with replay', engine: b, sourceIndex: 2, points: [{ x: pub.domains, y: pub.withReplayS }] },
+      // The commit's two figures, as single points in their engine's colour.
+      { label: `2016 commit, ${a}`, engine: a, sourceIndex: 1, variant: 1, points: [{ x: pub.domains, y: pub.withoutReplayS }] },
+      { label: `2016 commit, ${b}`, engine: b, sourceIndex: 1, variant: 1, points: [{ x: pub.domains, y: pub.withReplayS }] },
     ],
   };
 }
@@ -100,6 +101,7 @@ function profileChart(cells: readonly TodayCell[], report: TodayReport): ChartSp
   return {
     id: 'today-real-profiles',
     title: 'Time to start all: real daemons, their models priced from outside, EXTRAPOLATION',
+    subtitle: 'Dash-dot: EXTRAPOLATION beyond the N this machine ran for real (simulated, or a power law of the simulated points)',
     xLabel: 'Domains started at once (N)', yLabel: 'Time to start all (s)', xLog: true, yLog: true,
     series: series.filter((s) => s.points.length > 0),
   };

@@ -19,7 +19,7 @@ import type { ResultsFile } from '../../reports/schema.ts';
 import { SCHEMA_VERSION } from '../../reports/schema.ts';
 import { writeResultsDir } from '../../reports/results-dir.ts';
 import { writeFilesAtomic } from '../../reports/atomic.ts';
-import { renderChartPng } from '../../reports/png.ts';
+import { renderChartPng } from '../../reports/render.ts';
 import type { Meta } from '../../reports/schema.ts';
 import { todayCharts } from './charts.ts';
 import type { TodayConfig } from './defaults.ts';

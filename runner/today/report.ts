@@ -74,7 +74,7 @@ function sentence(report: TodayReport, config: TodayConfig): string[] {
   const total = report.mechanism.census.reduce((t, e) => t + e.conflicts, 0);
   const top = report.mechanism.census[0];
   if (top && total) lines.push(`Refused commits in the simulated ${config.mechanism.engine} boot storm at N = ${config.mechanism.domains}: ${((top.conflicts / total) * 100).toFixed(0)} % find ${top.node} changed first (its child list).`);
-  const at = report.replay2016.rows.find((r) => r.n === config.replay2016.published.domains);
+  const at = report.replay2016.rows.find((r) => r.n === config.replay2016.published.domains && r.ratio !== null);
   const best = at ?? report.replay2016.rows.filter((r) => r.ratio !== null).at(-1);
   if (best?.ratio) lines.push(`2016 replay: ${best.n} parallel starts and stops, trie ${best.withoutS?.toFixed(2)} s vs trie-replay ${best.withS?.toFixed(2)} s = ${best.ratio.toFixed(1)}x (published: ${report.replay2016.published.ratio.toFixed(1)}x at ${config.replay2016.published.domains}).`);
   const checks = report.profileRows.filter((r) => r.kind === 'check' && r.within !== null);

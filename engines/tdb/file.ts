@@ -18,9 +18,10 @@ import type { NodeData } from './layout.ts';
 import type { UndoJournal } from './journal.ts';
 import { crashPoint } from './crash.ts';
 import type { StorageBackend, StorageFile } from './storage.ts';
+import type { TdbWorkCounters } from './counters.ts';
 
 /** The engine's work counters (shared by every file the engine opens). */
-export type Counters = Record<string, number>;
+export type Counters = TdbWorkCounters;
 
 /**
  * Free records examined per allocation before giving up and growing the
@@ -74,21 +75,21 @@ export class TdbFile {
   /** Creates a fresh file holding the header and empty buckets (O_EXCL, like xenstored). */
   static create(backend: StorageBackend, name: string, c: Counters): TdbFile {
     const storage = backend.create(name);
-    c.fileOpens!++;
+    c.fileOpens++;
     const init = Buffer.alloc(DATA_START);
     FILE_MAGIC.copy(init, 0);
     init.writeUInt32LE(FILE_VERSION, HDR.version);
     init.writeUInt32LE(HASH_SIZE, HDR.hashSize);
     init.writeUInt32LE(DATA_START, HDR.dataEnd);
     storage.write(init, 0);
-    c.bytesWritten! += init.length;
+    c.bytesWritten += init.length;
     return new TdbFile(backend.displayName(name), storage, c);
   }
 
   /** Opens an existing file. */
   static open(backend: StorageBackend, name: string, c: Counters): TdbFile {
     const storage = backend.open(name);
-    c.fileOpens!++;
+    c.fileOpens++;
     try {
       return new TdbFile(backend.displayName(name), storage, c);
     } catch (e) {
@@ -128,7 +129,7 @@ export class TdbFile {
 
   #read(buf: Buffer, off: number): number {
     const n = this.storage.read(buf, off);
-    this.#c.bytesRead! += n;
+    this.#c.bytesRead += n;
     return n;
   }
 
@@ -136,7 +137,7 @@ export class TdbFile {
   write(buf: Buffer, off: number): void {
     if (this.journal) this.journal.record(this, off, buf.length);
     this.storage.write(buf, off);
-    this.#c.bytesWritten! += buf.length;
+    this.#c.bytesWritten += buf.length;
     if (this.journal) crashPoint('live-write');
   }
 
@@ -185,7 +186,7 @@ export class TdbFile {
     if (want < RECORD_HEADER) throw new Error(`${this.path}: record at ${off} beyond end`);
     let buf: Buffer = Buffer.allocUnsafe(want);
     this.#read(buf, off);
-    this.#c.recordsRead!++;
+    this.#c.recordsRead++;
     const magic = buf.readUInt32LE(REC.magic);
     if (magic !== REC_LIVE) throw new Error(`${this.path}: bad record magic 0x${magic.toString(16)} at ${off}`);
     const keyLen = buf.readUInt32LE(REC.keyLen);
@@ -207,7 +208,7 @@ export class TdbFile {
     buf.copy(full, 0);
     const rest = full.subarray(buf.length);
     const n = this.storage.read(rest, off + buf.length);
-    this.#c.bytesRead! += n;
+    this.#c.bytesRead += n;
     return full;
   }
 
@@ -245,7 +246,7 @@ export class TdbFile {
       // In place, like tdb_update_hash: data first, then its length.
       this.write(data, old.off + RECORD_HEADER + key.length);
       if (old.dataLen !== data.length) this.#writeU32(old.off + REC.dataLen, data.length);
-      this.#c.recordsWritten!++;
+      this.#c.recordsWritten++;
       return;
     }
     if (old) this.#unlinkAndFree(old);
@@ -265,7 +266,7 @@ export class TdbFile {
     key.copy(rec, RECORD_HEADER);
     data.copy(rec, RECORD_HEADER + key.length);
     this.write(rec, off);
-    this.#c.recordsWritten!++;
+    this.#c.recordsWritten++;
     this.#writeU32(bucket, off);
     this.#setRecordCount(this.#recordCount + 1);
   }
@@ -299,7 +300,7 @@ export class TdbFile {
     hdr.writeUInt32LE(this.#readU32(HDR.freeHead), REC.next);
     hdr.writeUInt32LE(capacity, REC.capacity);
     this.write(hdr, off);
-    this.#c.recordsWritten!++;
+    this.#c.recordsWritten++;
     this.#writeU32(HDR.freeHead, off);
     this.#setFreeCount(this.#freeCount + 1);
   }
@@ -320,7 +321,7 @@ export class TdbFile {
     let guard = 0;
     while (off !== 0) {
       this.#read(hdr, off);
-      this.#c.recordsRead!++;
+      this.#c.recordsRead++;
       if (hdr.readUInt32LE(REC.magic) !== REC_FREE) throw new Error(`${this.path}: bad free record at ${off}`);
       const next = hdr.readUInt32LE(REC.next);
       const cap = hdr.readUInt32LE(REC.capacity);

@@ -12,7 +12,7 @@
 import type { Daemon, DaemonConnection } from '../../daemon/index.ts';
 import type { ConflictThrottle } from '../../engines/types.ts';
 import type { ClientTransport } from '../../protocol/types.ts';
-import type { CostModel } from '../cost/model.ts';
+import type { CostModel, ServiceMeter } from '../cost/model.ts';
 import type { SimClock } from './clock.ts';
 
 interface Outgoing {
@@ -106,7 +106,8 @@ export class SimServer {
   readonly #daemon: Daemon;
   readonly #model: CostModel;
   #busy = false;
-  #counters: Record<string, number>;
+  /** Prices each request from the engine's live counters. */
+  readonly #meter: ServiceMeter;
   #outbox: Outgoing[] = [];
   #requests = 0;
   #busyUs = 0;
@@ -137,7 +138,7 @@ export class SimServer {
     this.#clientThreads = model.hasClientThreads
       ? Array.from({ length: model.clientThreads }, () => ({ queue: [], active: false }))
       : [];
-    this.#counters = daemon.engine.counters();
+    this.#meter = model.meter(daemon.engine.liveCounters);
     const throttle = daemon.engine.throttle;
     if (throttle) {
       this.#throttle = throttle;
@@ -273,14 +274,11 @@ export class SimServer {
       this.#endIteration();
       return;
     }
-    const before = this.#counters;
     const served = this.#daemon.processNext();
     if (served === undefined) {
       this.#endIteration();
       return;
     }
-    const after = this.#daemon.engine.counters();
-    this.#counters = after;
     let bytesIn = 0;
     const link = this.#linkOf(served);
     if (link && link.inHead < link.inSizes.length) {
@@ -293,7 +291,7 @@ export class SimServer {
     }
     let bytesOut = 0;
     for (const o of this.#outbox) bytesOut += o.frame.length;
-    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
+    const serviceUs = this.#meter.serviceUs(bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
     this.#asleep = false;
     this.#requests++;
     this.#busyUs += serviceUs;

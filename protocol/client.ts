@@ -107,6 +107,45 @@ function replyList(payload: Uint8Array): string[] {
   return parts;
 }
 
+/** The operations of one open transaction (one object, not seven closures, per transaction). */
+class TransactionOps implements XsTransactionOps {
+  readonly #client: XsClient;
+  readonly txId: number;
+
+  constructor(client: XsClient, txId: number) {
+    this.#client = client;
+    this.txId = txId;
+  }
+
+  read(path: string): Promise<string> {
+    return this.#client.read(path, this.txId);
+  }
+
+  write(path: string, value: string): Promise<void> {
+    return this.#client.write(path, value, this.txId);
+  }
+
+  mkdir(path: string): Promise<void> {
+    return this.#client.mkdir(path, this.txId);
+  }
+
+  rm(path: string): Promise<void> {
+    return this.#client.rm(path, this.txId);
+  }
+
+  directory(path: string): Promise<string[]> {
+    return this.#client.directory(path, this.txId);
+  }
+
+  getPerms(path: string): Promise<string[]> {
+    return this.#client.getPerms(path, this.txId);
+  }
+
+  setPerms(path: string, perms: readonly string[]): Promise<void> {
+    return this.#client.setPerms(path, perms, this.txId);
+  }
+}
+
 /** The xenstore client API ({@link XsApi}) over one transport. */
 export class XsClient implements XsApi {
   readonly #transport: ClientTransport;
@@ -200,7 +239,7 @@ export class XsClient implements XsApi {
         const txId = await this.transactionStart();
         let value: T;
         try {
-          value = await fn(this.#ops(txId));
+          value = await fn(new TransactionOps(this, txId));
         } catch (error) {
           // The transaction is still open in the daemon: abort it.
           await this.transactionEnd(txId, false).catch(ignore);
@@ -254,19 +293,6 @@ export class XsClient implements XsApi {
 
   close(): void {
     this.#shutdown(new XsError('EIO', 'client closed'));
-  }
-
-  #ops(txId: number): XsTransactionOps {
-    return {
-      txId,
-      read: (path) => this.read(path, txId),
-      write: (path, value) => this.write(path, value, txId),
-      mkdir: (path) => this.mkdir(path, txId),
-      rm: (path) => this.rm(path, txId),
-      directory: (path) => this.directory(path, txId),
-      getPerms: (path) => this.getPerms(path, txId),
-      setPerms: (path, perms) => this.setPerms(path, perms, txId),
-    };
   }
 
   /** Sends one request; the reply payload is turned into the result by `decode` (a throw rejects). */

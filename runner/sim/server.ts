@@ -20,6 +20,11 @@ interface Outgoing {
   readonly frame: Uint8Array;
 }
 
+/** Hands a reply to its client (a clock event). */
+function deliver(item: Outgoing): void {
+  item.link.deliver(item.frame);
+}
+
 /** One client's end of a simulated connection. */
 class SimLink implements ClientTransport {
   readonly #server: SimServer;
@@ -232,22 +237,25 @@ export class SimServer {
 
   /** The frame leaves its client after `afterUs` and reaches the daemon after the transport delay. */
   #depart(link: SimLink, frame: Uint8Array, afterUs: number): void {
-    this.#clock.schedule((afterUs + this.#model.transportUs(frame.length)) / 1000, () => {
-      if (link.conn.closed) return;
-      if (!this.#iterations) {
-        this.#receive(link, frame);
-        this.#serveNext();
-        return;
-      }
-      // Iterations: what arrives while the thread runs waits for its next
-      // iteration; a sleeping thread runs after the wake-up latency.
-      this.#held.push({ link, frame });
-      if (this.#asleep && !this.#waking) {
-        this.#waking = true;
-        this.#clock.schedule(this.#model.wakeLatencyUs / 1000, this.#wake);
-      }
-    });
+    this.#clock.scheduleCall((afterUs + this.#model.transportUs(frame.length)) / 1000, this.#arrive, { link, frame });
   }
+
+  readonly #arrive = (item: Outgoing): void => {
+    const { link, frame } = item;
+    if (link.conn.closed) return;
+    if (!this.#iterations) {
+      this.#receive(link, frame);
+      this.#serveNext();
+      return;
+    }
+    // Iterations: what arrives while the thread runs waits for its next
+    // iteration; a sleeping thread runs after the wake-up latency.
+    this.#held.push(item);
+    if (this.#asleep && !this.#waking) {
+      this.#waking = true;
+      this.#clock.schedule(this.#model.wakeLatencyUs / 1000, this.#wake);
+    }
+  };
 
   readonly #wake = (): void => {
     this.#waking = false;
@@ -342,8 +350,8 @@ export class SimServer {
     if (this.#outbox.length === 0) return;
     const out = this.#outbox;
     this.#outbox = [];
-    for (const { link, frame } of out) {
-      this.#clock.schedule(this.#model.transportUs(frame.length) / 1000, () => link.deliver(frame), true);
+    for (const item of out) {
+      this.#clock.scheduleCall(this.#model.transportUs(item.frame.length) / 1000, deliver, item, true);
     }
   }
 

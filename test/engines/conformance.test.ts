@@ -423,8 +423,10 @@ test('engine trie: the persistent child map (B+tree) agrees with a Map through s
     for (const [name, node] of m) assert.equal(kidsGet(k, name), node, name);
     assert.equal(kidsEmpty(k), m.size === 0);
   };
+  // Short names, and long ones that share their first chars (searches compare a prefix key first, names on a tie).
+  const nameOf = (i: number) => (i % 3 === 0 ? `n${i}` : i % 3 === 1 ? `device-model-${i}` : `devicf${i % 7}`);
   for (let step = 0; step < 6000; step++) {
-    const name = `n${Math.floor(rnd() * 2500)}`;
+    const name = nameOf(Math.floor(rnd() * 2500));
     if (rnd() < 0.7) {
       const node = new TNode(name, String(step), ['n0'], NO_KIDS, step);
       kids = kidsSet(kids, node);

@@ -69,10 +69,11 @@ export class TdbFile {
   #recordCount: number;
   #freeCount: number;
   readonly #c: Counters;
-  readonly #u32 = Buffer.alloc(4);
-  readonly #w32 = Buffer.alloc(4);
+  // Scratch buffers from Node's pool (allocUnsafe: a transaction start opens a file, so these are per start).
+  readonly #u32 = Buffer.allocUnsafe(4);
+  readonly #w32 = Buffer.allocUnsafe(4);
   /** Where records are read speculatively (one per file: a record view is used before the next read). */
-  readonly #scratch = Buffer.alloc(SPECULATIVE_READ);
+  readonly #scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
 
   private constructor(path: string, storage: StorageFile, c: Counters) {
     this.#path = path;

@@ -36,6 +36,18 @@ function newPage(from?: Buffer): Buffer {
   return page;
 }
 
+/** Copies below this many bytes go byte by byte: Buffer#copy of part of a buffer allocates a view (Node 20). */
+const SHORT_COPY = 64;
+
+/** Copies `len` bytes from `from[fromAt..]` to `to[toAt..]`. */
+function copyBytes(from: Buffer, fromAt: number, to: Buffer, toAt: number, len: number): void {
+  if (len < SHORT_COPY) {
+    for (let i = 0; i < len; i++) to[toAt + i] = from[fromAt + i]!;
+  } else {
+    from.copy(to, toAt, fromAt, fromAt + len);
+  }
+}
+
 /** A page and the number of files holding it (a file may write it in place only when it holds it alone). */
 interface Page {
   readonly buf: Buffer;
@@ -94,7 +106,7 @@ class MemoryInode {
       const page = this.pages[Math.floor(at / PAGE_SIZE)]!.buf;
       const inPage = at % PAGE_SIZE;
       const len = Math.min(n - done, PAGE_SIZE - inPage);
-      page.copy(buf, done, inPage, inPage + len);
+      copyBytes(page, inPage, buf, done, len);
       done += len;
     }
     return n;
@@ -107,7 +119,7 @@ class MemoryInode {
       const page = this.#writable(Math.floor(at / PAGE_SIZE));
       const inPage = at % PAGE_SIZE;
       const len = Math.min(buf.length - done, PAGE_SIZE - inPage);
-      buf.copy(page, inPage, done, done + len);
+      copyBytes(buf, done, page, inPage, len);
       done += len;
     }
     if (off + buf.length > this.size) this.size = off + buf.length;

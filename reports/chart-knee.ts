@@ -1,0 +1,34 @@
+/**
+ * "Knee versus parameter": how many guests an engine started (or
+ * sustained) as one unknown varies, e.g. tdb's knee against the TDB copy
+ * price in µs/byte, with the paper's ~40 drawn as a labelled reference
+ * line. A producer (the bench) either calls {@link kneeChart} or puts the
+ * same input in `headline.kneeCurves`, which every report draws.
+ */
+import type { KneeCurve } from './schema.ts';
+import type { ChartLine, ChartSpec } from './chart-spec.ts';
+import { engineLabel } from './chart-labels.ts';
+
+/** The chart of one knee curve set (see {@link KneeCurve}); its id is `knee-<id>`. */
+export function kneeChart(curve: KneeCurve): ChartSpec {
+  const lines: ChartLine[] = [];
+  if (curve.top !== undefined) lines.push({ axis: 'y', value: curve.top, label: `all ${curve.top} guests started`, kind: 'cap' });
+  if (curve.reference) lines.push({ axis: 'y', value: curve.reference.y, label: curve.reference.label, kind: 'paper' });
+  if (curve.setting) lines.push({ axis: 'x', value: curve.setting.x, label: curve.setting.label, kind: 'slo' });
+  const unit = curve.unit ? ` (${curve.unit}${curve.log ? ', log scale' : ''})` : curve.log ? ' (log scale)' : '';
+  return {
+    id: `knee-${curve.id}`,
+    title: `Knee vs ${curve.parameter}`,
+    xLabel: `${curve.parameter}${unit}`,
+    yLabel: curve.yLabel ?? 'Guests started within the cap',
+    xLog: curve.log ?? false,
+    series: curve.series.map((s, i) => ({
+      label: s.label ?? engineLabel(s.engine),
+      engine: s.engine,
+      sourceIndex: 0,
+      variant: curve.series.slice(0, i).filter((other) => other.engine === s.engine).length,
+      points: [...s.points].sort((a, b) => a.x - b.x),
+    })),
+    ...(lines.length ? { lines } : {}),
+  };
+}

@@ -230,11 +230,13 @@ function lineAnnotations(lines: readonly ChartLine[], annotations: Annotations, 
     const extent = line.axis === 'y'
       ? { yMin: line.value, yMax: line.value, ...(line.from !== undefined ? { xMin: line.from } : {}), ...(line.to !== undefined ? { xMax: line.to } : {}) }
       : { xMin: line.value, xMax: line.value, ...(line.from !== undefined ? { yMin: line.from } : {}), ...(line.to !== undefined ? { yMax: line.to } : {}) };
-    const under = line.kind === 'cap';
+    const under = line.labelSide ? line.labelSide === 'below' : line.kind === 'cap';
     // A vertical line's label sits above the middle: at the bottom are the curves' low ends.
-    const left = !under || capAtLeft;
+    const left = line.labelAt ? line.labelAt === 'start' : !under || capAtLeft;
+    // Read across: centred on the line, so shifted by half its width (~0.6 em per character) and a gap.
+    const across = line.labelAcross ? (line.labelAcross === 'right' ? 1 : -1) * (line.label.length * 0.3 * 11 + 6) * s : 0;
     const placement = line.axis === 'x'
-      ? { position: '55%', rotation: -90 }
+      ? (line.labelAcross ? { position: '70%', xAdjust: across } : { position: '55%', rotation: -90 })
       : { position: left ? 'start' : 'end', yAdjust: (under ? 1 : -1) * (lineHeight / 2 + 3 * s), xAdjust: (left ? 4 : -4) * s };
     annotations[`line-${i}`] = {
       type: 'line',
@@ -249,7 +251,7 @@ function lineAnnotations(lines: readonly ChartLine[], annotations: Annotations, 
         ...placement,
         backgroundColor: 'rgba(255, 255, 255, 0.85)',
         color: colour,
-        font: line.axis === 'x' ? font(10) : font(11, 'bold'),
+        font: line.axis === 'x' && !line.labelAcross ? font(10) : font(11, line.axis === 'x' ? undefined : 'bold'),
         padding: 2 * s,
         borderRadius: 0,
         drawTime: 'afterDatasetsDraw',

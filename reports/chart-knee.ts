@@ -13,12 +13,20 @@ import { engineLabel } from './chart-labels.ts';
 export function kneeChart(curve: KneeCurve): ChartSpec {
   const lines: ChartLine[] = [];
   if (curve.top !== undefined) lines.push({ axis: 'y', value: curve.top, label: `all ${curve.top} guests started`, kind: 'cap' });
-  if (curve.reference) lines.push({ axis: 'y', value: curve.reference.y, label: curve.reference.label, kind: 'paper' });
-  if (curve.setting) lines.push({ axis: 'x', value: curve.setting.x, label: curve.setting.label, kind: 'slo' });
+  // The reference's label at the right end, under its line: the curve runs above it.
+  if (curve.reference) lines.push({ axis: 'y', value: curve.reference.y, label: curve.reference.label, kind: 'paper', labelAt: 'end', labelSide: 'below' });
+  if (curve.setting) {
+    // The setting's label read across, on the side of the line with more of the x range.
+    const xs = curve.series.flatMap((series) => series.points.map((p) => p.x));
+    const [lo, hi] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [curve.setting.x, curve.setting.x];
+    const middle = curve.log ? Math.sqrt(lo * hi) : (lo + hi) / 2;
+    lines.push({ axis: 'x', value: curve.setting.x, label: curve.setting.label, kind: 'slo', labelAcross: curve.setting.x <= middle ? 'right' : 'left' });
+  }
   const unit = curve.unit ? ` (${curve.unit}${curve.log ? ', log scale' : ''})` : curve.log ? ' (log scale)' : '';
   return {
     id: `knee-${curve.id}`,
-    title: `Knee vs ${curve.parameter}`,
+    title: curve.title ?? `Knee vs ${curve.parameter}`,
+    ...(curve.subtitle ? { subtitle: curve.subtitle } : {}),
     xLabel: `${curve.parameter}${unit}`,
     yLabel: curve.yLabel ?? 'Guests started within the cap',
     xLog: curve.log ?? false,

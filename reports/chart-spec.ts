@@ -60,6 +60,15 @@ export interface ChartLine {
   readonly label: string;
   /** cap: dashed, label under its right end; slo: dash-dot green, label above its left end; paper: grey dotted, label above its left end. */
   readonly kind: 'cap' | 'slo' | 'paper';
+  /** Which end of a horizontal line its label sits at (default: by kind, see chart-config.ts). */
+  readonly labelAt?: 'start' | 'end';
+  /** Whether a horizontal line's label sits above or below it (default: below a cap, above the rest). */
+  readonly labelSide?: 'above' | 'below';
+  /**
+   * A vertical line's label read across, beside the line at 70 % of its
+   * height, on this side of it (default: along the line, rotated).
+   */
+  readonly labelAcross?: 'left' | 'right';
 }
 
 /**

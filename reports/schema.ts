@@ -143,6 +143,10 @@ export const KneeCurveSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._-]+$/),
   /** What varies on the x axis, e.g. `TDB copy price`. */
   parameter: z.string().min(1),
+  /** Chart title; default `Knee vs <parameter>`. */
+  title: z.string().optional(),
+  /** Chart subtitle: how the points were obtained. */
+  subtitle: z.string().optional(),
   /** Its unit, e.g. `µs/byte`. */
   unit: z.string(),
   /** Log x axis (a parameter swept over decades). */

@@ -31,7 +31,7 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EngineKind } from '../../engines/index.ts';
-import type { Headline, RunResult } from '../../reports/schema.ts';
+import type { Headline, KneeCurve, RunResult } from '../../reports/schema.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 import type { ParamValue } from '../../scenarios/types.ts';
 import type { CostProfile } from '../cost/schema.ts';
@@ -390,6 +390,39 @@ export function computeBand(runs: readonly RunResult[], main: CostProfile): Band
   };
 }
 
+/**
+ * tdb's knee against the TDB copy bandwidth: the central run and every end
+ * of the band that differs from it in the copy price alone (the ends that
+ * move the request base or the toolstack do not belong on this axis). The
+ * paper's ~40 and the bandwidth fitted to §7.1 are marked.
+ */
+export function copyKneeCurve(band: Band, main: CostProfile, guests: number): KneeCurve | null {
+  const tdb = main.engines['tdb'];
+  const centralCopy = tdb?.counters['bytesCopied'];
+  if (!tdb || !centralCopy) return null;
+  const mbps = (usPerByte: number) => Number((1 / usPerByte).toFixed(2));
+  const points = [{ x: mbps(centralCopy), y: band.tdbKnee.central }];
+  for (const end of band.ends) {
+    const variant = main.variants?.find((v) => v.id === end.variant);
+    const override = variant?.engines['tdb'];
+    const copyOnly = variant !== undefined && Object.keys(variant.engines).length === 1 && (override?.requestBaseUs ?? tdb.requestBaseUs) === tdb.requestBaseUs;
+    if (copyOnly && end.copyUsPerByte) points.push({ x: mbps(end.copyUsPerByte), y: end.tdbKnee });
+  }
+  points.sort((a, b) => a.x - b.x);
+  return {
+    id: 'tdb-copy-bandwidth',
+    parameter: 'TDB copy bandwidth',
+    title: 'paper-7.3: tdb\'s knee vs the TDB copy bandwidth',
+    subtitle: `simulated, ${main.name}; each copy price fitted to §7.1, the rest central`,
+    unit: 'MB/s',
+    yLabel: 'tdb: guests started in 20 min',
+    series: [{ engine: 'tdb', label: `tdb · ${main.name} (§7.3)`, points }],
+    reference: { y: PAPER['7.3'].tdb.livelockNear, label: 'paper: livelock near 40' },
+    setting: { x: mbps(centralCopy), label: 'fitted to §7.1' },
+    top: guests,
+  };
+}
+
 /** The bench headline: paper-7.3 max sustained guests per engine (main profile), ratio trie/tdb, the band, §7.1 in the paper's terms, every profile's figures. */
 export function benchHeadline(runs: readonly RunResult[], main: CostProfile): Headline {
   const p73 = runs.filter((r) => r.scenario === 'paper-7.3');
@@ -405,6 +438,7 @@ export function benchHeadline(runs: readonly RunResult[], main: CostProfile): He
   const paper71: Record<string, P71Figures> = {};
   for (const r of runs.filter((x) => x.scenario === 'paper-7.1' && x.profile === main.name)) paper71[r.engine] = p71Figures(r);
   const band = computeBand(runs, main);
+  const knee = band ? copyKneeCurve(band, main, central.find((r) => r.engine === 'tdb')?.guests ?? 160) : null;
   return {
     maxSustainedGuests,
     ratio: tdb != null && trie != null && tdb > 0 ? trie / tdb : null,
@@ -412,6 +446,7 @@ export function benchHeadline(runs: readonly RunResult[], main: CostProfile): He
     profile: main.name,
     definition: 'paper-7.3 max sustained guests = guests started within the cap in the 160-guest run (the k-guest run meets the SLO "every guest started within the cap" iff the k-th start is within the cap)',
     ...(band ? { band } : {}),
+    ...(knee ? { kneeCurves: [knee] } : {}),
     paper73: byProfile,
     paper71,
     paper71Reading: PAPER['7.1'].reading,

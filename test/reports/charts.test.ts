@@ -99,8 +99,9 @@ test('kneeChart: knee against a parameter, the paper\'s ~40 and the setting mark
     series: [{ label: 'tdb', engine: 'tdb', sourceIndex: 0, variant: 0, points: [{ x: 0.001, y: 160 }, { x: 0.05, y: 44 }] }],
     lines: [
       { axis: 'y', value: 160, label: 'all 160 guests started', kind: 'cap' },
-      { axis: 'y', value: 40, label: 'paper: livelock near 40', kind: 'paper' },
-      { axis: 'x', value: 0.02, label: 'xen-2009 profile', kind: 'slo' },
+      { axis: 'y', value: 40, label: 'paper: livelock near 40', kind: 'paper', labelAt: 'end', labelSide: 'below' },
+      // On a log axis 0.02 lies right of the middle of 0.001..0.05: its label goes left of the line.
+      { axis: 'x', value: 0.02, label: 'xen-2009 profile', kind: 'slo', labelAcross: 'left' },
     ],
   });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bandEnds, benchHeadline, benchItems, computeBand, p71Figures, startFigures } from '../../runner/sim/bench.ts';
+import { bandEnds, benchHeadline, benchItems, computeBand, copyKneeCurve, p71Figures, startFigures } from '../../runner/sim/bench.ts';
 import { loadProfile } from '../../runner/cost/index.ts';
 import type { RunResult } from '../../reports/schema.ts';
 
@@ -53,6 +53,16 @@ test('the band: each end of each unknown beside the central run; low and high ov
   const h = benchHeadline(runs, xen);
   assert.deepEqual(h.maxSustainedGuests, { tdb: 40, trie: 160 });
   assert.deepEqual((h['band'] as typeof band).tdbKnee, band.tdbKnee);
+  // The knee against the copy bandwidth: the central run and the ends that move the copy price alone (not the request base, not the toolstack).
+  const knee = copyKneeCurve(band, xen, 160)!;
+  const mbps = (usPerByte: number) => Number((1 / usPerByte).toFixed(2));
+  const copyOf = (id: string) => xen.variants!.find((v) => v.id === id)!.engines['tdb']!.counters!['bytesCopied']!;
+  assert.deepEqual(knee.series[0]!.points, [
+    { x: mbps(copyOf('copy-slow')), y: 36 }, { x: mbps(xen.engines['tdb']!.counters['bytesCopied']!), y: 40 },
+    { x: mbps(copyOf('copy-fast')), y: 50 }, { x: mbps(copyOf('home-layout')), y: 64 },
+  ].sort((a, b) => a.x - b.x));
+  assert.deepEqual([knee.reference, knee.top, knee.unit], [{ y: 40, label: 'paper: livelock near 40' }, 160, 'MB/s']);
+  assert.deepEqual((h['kneeCurves'] as unknown[]).length, 1);
   // A missing end: no band rather than a band that hides an unknown.
   assert.equal(computeBand(runs.slice(0, -1), xen), null);
 });

@@ -115,6 +115,10 @@ class CensusEngine implements Engine {
     return this.#inner.counters();
   }
 
+  get liveCounters(): Readonly<Record<string, number>> {
+    return this.#inner.liveCounters;
+  }
+
   close(): void {
     this.#inner.close();
   }

@@ -7,8 +7,8 @@
  *
  * Simulated cells run on a pool of worker threads (runner/sim/bench.ts
  * `runBench`), one wave of domain counts at a time; a cell's wall time is
- * its share of its wave's, by requests served (the simulator's cost is per
- * request). Real-daemon cells run one at a time in real time, nothing else
+ * its share of its wave's by the events the simulator fired (its cost is
+ * per event), and never more than the wave's. Real-daemon cells run one at a time in real time, nothing else
  * of the bench running meanwhile.
  */
 import * as os from 'node:os';
@@ -144,7 +144,8 @@ async function simWave(ctx: Context, items: readonly BenchItem[]): Promise<Array
   // The simulator's cost is per event it fires (requests, replies, timers).
   const cost = (run: RunResult) => run.extra?.['simEvents'] ?? run.requests;
   const total = runs.reduce((t, r) => t + cost(r), 0) || 1;
-  return runs.map((run) => ({ run, wallS: (wallS * threads * cost(run)) / total }));
+  // No cell took longer than its wave.
+  return runs.map((run) => ({ run, wallS: wallS * Math.min(1, (threads * cost(run)) / total) }));
 }
 
 /**

@@ -101,17 +101,17 @@ export const TODAY_DEFAULTS: TodayConfig = {
   budgetS: { withRealDaemons: 300, simOnly: 120 },
   shares: {
     withRealDaemons: [
-      { phase: 'sim grid', share: 0.27 },
+      { phase: 'sim grid', share: 0.22 },
       { phase: 'mechanism (sim)', share: 0.04 },
-      { phase: '2016 replay (sim)', share: 0.16 },
+      { phase: '2016 replay (sim)', share: 0.2 },
       { phase: 'real daemons', share: 0.3 },
-      { phase: 'mechanism (real)', share: 0.07 },
-      { phase: 'real-daemon profiles', share: 0.16 },
+      { phase: 'mechanism (real)', share: 0.06 },
+      { phase: 'real-daemon profiles', share: 0.18 },
     ],
     simOnly: [
-      { phase: 'sim grid', share: 0.55 },
-      { phase: 'mechanism (sim)', share: 0.1 },
-      { phase: '2016 replay (sim)', share: 0.35 },
+      { phase: 'sim grid', share: 0.45 },
+      { phase: 'mechanism (sim)', share: 0.08 },
+      { phase: '2016 replay (sim)', share: 0.47 },
     ],
   },
 };

@@ -4,9 +4,10 @@
  * phase a series of growing domain counts stops at the first count whose
  * predicted wall time does not fit what is left. A prediction extends the
  * series' measured wall times as a power law of the domain count (the
- * exponent from its last two points, kept within [1, 3]; from one point,
- * the series' own guess: 2 for boot storms, which do quadratic work). The
- * clock is injected.
+ * exponent from its last two points, kept within [the series' own
+ * exponent, 3]; from one point, the series' own: 2 for boot storms, which
+ * do at least quadratic work — small N underestimate it, as fixed costs
+ * still weigh there). The clock is injected.
  */
 
 /** A measured cost: wall seconds spent on a cell at `n` domains. */
@@ -21,16 +22,17 @@ export const DEFAULT_COST_EXPONENT = 2;
 /**
  * Predicted wall seconds at `n` from the points measured so far (any order),
  * or null with none (nothing to go on: the first cell of a series always
- * runs). `defaultExponent` is used while there is a single point.
+ * runs). `seriesExponent` is used while there is a single point, and is
+ * the least exponent assumed after.
  */
-export function predictWallS(points: readonly CostPoint[], n: number, defaultExponent = DEFAULT_COST_EXPONENT): number | null {
+export function predictWallS(points: readonly CostPoint[], n: number, seriesExponent = DEFAULT_COST_EXPONENT): number | null {
   const sorted = [...points].filter((p) => p.n > 0 && p.wallS > 0).sort((a, b) => a.n - b.n);
   const last = sorted.at(-1);
   if (!last) return null;
   const before = sorted.at(-2);
-  let exponent = defaultExponent;
+  let exponent = seriesExponent;
   if (before && before.n < last.n) exponent = Math.log(last.wallS / before.wallS) / Math.log(last.n / before.n);
-  exponent = Math.min(3, Math.max(1, exponent));
+  exponent = Math.min(3, Math.max(seriesExponent, exponent));
   return last.wallS * (n / last.n) ** exponent;
 }
 

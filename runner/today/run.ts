@@ -87,12 +87,15 @@ const defaultNow = () => performance.now() / 1000;
 /** A series of cells at growing domain counts, for the budget's predictions. */
 class Series {
   readonly name: string;
+  /** The least exponent of its cost in N (budget.ts predictWallS). */
+  readonly exponent: number;
   readonly points: CostPoint[] = [];
   alive = true;
   reached: number | null = null;
 
-  constructor(name: string) {
+  constructor(name: string, exponent = 2) {
     this.name = name;
+    this.exponent = exponent;
   }
 
   add(n: number, wallS: number): void {
@@ -304,7 +307,7 @@ async function realSeries(ctx: Context, phase: Phase, role: CellRole, s: Series,
   for (let rep = 0; rep < reps; rep++) {
     // A further repetition only where it fits (fewer repetitions are not a stop of the series).
     if (done > 0 && spent / done > ctx.budget.leftS()) break;
-    if (done === 0 && !ctx.budget.fits(s.name, s.reached, n, predictWallS(s.points, n))) {
+    if (done === 0 && !ctx.budget.fits(s.name, s.reached, n, predictWallS(s.points, n, s.exponent))) {
       s.alive = false;
       break;
     }
@@ -328,7 +331,8 @@ async function phaseRealGrid(ctx: Context): Promise<void> {
       for (const scenario of ['boot-storm', 'agent-chatter'] as const) {
         for (const name of names) {
           const key = `${scenario} ${name}`;
-          const s = series.get(key) ?? new Series(key);
+          // agent-chatter runs a fixed time: its cost grows with the agents, about linearly.
+          const s = series.get(key) ?? new Series(key, scenario === 'agent-chatter' ? 1 : 2);
           series.set(key, s);
           const sc = ctx.config.scenarios[scenario];
           const daemon = daemons.get(name)!;

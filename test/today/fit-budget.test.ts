@@ -33,13 +33,14 @@ test('growthWord names the total\'s growth from the per-domain exponent', () => 
   assert.equal(growthWord(0.5), 'like N^1.50');
 });
 
-test('predictWallS extends a series as a power law, exponent from its last two points within [1, 3]', () => {
+test('predictWallS extends a series as a power law, exponent from its last two points within [the series\' own, 3]', () => {
   assert.equal(predictWallS([], 100), null);
   assert.equal(predictWallS([{ n: 50, wallS: 2 }], 100), 8, 'one point: N²');
   assert.equal(predictWallS([{ n: 50, wallS: 2 }], 100, 1), 4, 'one point, the series\' own exponent');
   assert.equal(predictWallS([{ n: 100, wallS: 8 }, { n: 50, wallS: 1 }], 200), 64, 'cubic from (50, 1) and (100, 8)');
   assert.equal(predictWallS([{ n: 50, wallS: 1 }, { n: 100, wallS: 100 }], 200), 800, 'exponent capped at 3');
-  assert.equal(predictWallS([{ n: 50, wallS: 4 }, { n: 100, wallS: 4 }], 200), 8, 'exponent at least 1');
+  assert.equal(predictWallS([{ n: 50, wallS: 4 }, { n: 100, wallS: 8 }], 200), 32, 'a boot storm\'s exponent is at least 2');
+  assert.equal(predictWallS([{ n: 50, wallS: 4 }, { n: 100, wallS: 4 }], 200, 1), 8, 'at least the series\' own');
 });
 
 test('Budget: shares of the total, unused time carried to the next phase, stops recorded with the reason', () => {

@@ -4,27 +4,27 @@
  * (`tdb-pernode` for cxenstored ≥ 4.9, `trie-replay` for oxenstored ≥ 2017).
  *
  * What is measured, all through the daemon's Unix socket, like Xen's
- * `test-xenstore` (one client, one request at a time, time per request):
+ * `test-xenstore` (one client, one request at a time):
  * - per request kind (read, write, directory, mkdir, rm, permissions,
- *   transaction start, reads and writes inside one, commit, refused commit,
- *   abort, a commit that oxenstored must replay) at stores of a few sizes,
- *   the round trip at one client (median:
- *   other jobs on a shared machine preempt either process now and then);
+ *   transaction start, reads and writes inside one, commits of 1 and 16
+ *   writes, refused or replayed by oxenstored, abort) at stores of a few
+ *   sizes, the round trip at one client and, where the daemon's process
+ *   can be read (`daemon.pid` beside the socket, as ../shared/realxs
+ *   writes it; Linux `/proc/<pid>/schedstat`), its CPU over the kind's
+ *   script;
  * - the same requests replayed on xstorm's daemon with the modelling engine
- *   in-process, for the engine counters' increase of each kind: the
- *   round trips are fitted (non-negative least squares, as `calibrate`
- *   does) against those counters, so the simulated daemon prices each
- *   request by the work the model reports;
- * - where the daemon's process can be read (`daemon.pid` beside the socket,
- *   as ../shared/realxs writes it; Linux `/proc/<pid>/schedstat`): its CPU
- *   per request, which splits a round trip into the daemon's share and the
- *   rest (client CPU, the two wake-ups between processes); K clients at
- *   once, which splits each side's CPU into a price per wake-up and per
- *   request (as `calibrate` fits the real-time pipeline); and idle
- *   connections held open, which price what each loop iteration costs per
- *   open connection (both daemons poll and walk every connection each time
- *   round). Without the pid, the round trip less this process's CPU per
- *   request is the daemon's, and nothing is split further.
+ *   in-process, for the engine counters' increase: the daemon's CPU per
+ *   request is fitted (non-negative least squares, as `calibrate` does)
+ *   against those counters, so the simulated daemon prices each request by
+ *   the work the model reports. The CPU, not the round trip: on a 2-vCPU
+ *   machine a round trip swings between ~20 and ~100 µs as the scheduler
+ *   puts the two processes on one vCPU or two. Without the pid, the round
+ *   trip less this process's CPU per request stands for the daemon's;
+ * - K clients at once, which splits each side's CPU into a price per
+ *   wake-up and per request (as `calibrate` fits the real-time pipeline),
+ *   and idle connections held open, which price what each loop iteration
+ *   costs per open connection (both daemons poll and walk every connection
+ *   each time round).
  *
  * Which engine models the daemon is probed unless given: a read-only
  * transaction whose key another connection wrote commits on oxenstored and
@@ -117,6 +117,11 @@ const rm = (path: string, inTx = false) => step(XsType.RM, encodeStrings(path), 
 const txStart = () => step(XsType.TRANSACTION_START, encodeStrings(''));
 const txEnd = (commit: boolean) => step(XsType.TRANSACTION_END, encodeStrings(commit ? 'T' : 'F'), true);
 
+/** `count` writes in the open transaction, under `dir`. */
+function writes(dir: string, count: number, i: number): Step[] {
+  return Array.from({ length: count }, (_, k) => write(`${dir}/k${k}`, `${i}`, true));
+}
+
 /** The request kinds, on keys of domain 1 (present at every store size) and under {@link ROOT}. */
 function kindScripts(): KindScript[] {
   const key = '/local/domain/1/data/updated';
@@ -136,26 +141,26 @@ function kindScripts(): KindScript[] {
     inTx('txWrite', (i) => write('/local/domain/2/data/updated', `w${i}`, true)),
     inTx('txMkdir', (i) => mkdir(`${ROOT}/t${i}`, true)),
     inTx('txSetPerms', () => step(XsType.SET_PERMS, encodeStrings(`${ROOT}/perms`, 'n0', 'r2'), true)),
-    { name: 'commit', prepare: (i) => [txStart(), write(`${ROOT}/c`, `c${i}`, true)], timed: () => txEnd(true), after: none, expect: 'OK' },
-    {
-      name: 'commitEagain',
-      prepare: (i) => [txStart(), read(key, true), write(key, `e${i}`, true), write(key, `other${i}`)],
+    // Commits of two sizes each, so that the fit can tell a price per commit
+    // from a price per node or request the commit handles (a boot storm's
+    // transactions hold ~30 operations).
+    ...[1, 16].map((size): KindScript => ({
+      name: `commit${size}`, prepare: (i) => [txStart(), ...writes(`${ROOT}/c${size}`, size, i)], timed: () => txEnd(true), after: none, expect: 'OK',
+    })),
+    ...[1, 16].map((size): KindScript => ({
+      name: `commitEagain${size}`,
+      prepare: (i) => [txStart(), read(key, true), ...writes(`${ROOT}/e${size}`, size, i), write(key, `other${i}`)],
       timed: () => txEnd(true), after: none, expect: 'EAGAIN',
-    },
+    })),
     { name: 'abort', prepare: (i) => [txStart(), write(`${ROOT}/a`, `a${i}`, true)], timed: () => txEnd(false), after: none, expect: 'OK' },
-    {
-      // A toolstack-like transaction across subtrees (its written paths meet at /)
-      // while another commit lands: oxenstored cannot coalesce it and replays
-      // its requests; cxenstored finds no accessed node changed. Both commit.
-      name: 'commitReplay',
-      prepare: (i) => [
-        txStart(),
-        ...Array.from({ length: 8 }, (_, k) => write(`${ROOT}/rp/t${i % 20}/k${k}`, `${i}`, true)),
-        write(`/local/domain/3/data/rp${i % 20}`, `${i}`, true),
-        write(`${ROOT}/other`, `${i}`),
-      ],
+    // A toolstack-like transaction across subtrees (its written paths meet at /)
+    // while another commit lands: oxenstored cannot coalesce it and replays
+    // its requests; cxenstored finds no accessed node changed. Both commit.
+    ...[2, 16].map((size): KindScript => ({
+      name: `commitReplay${size}`,
+      prepare: (i) => [txStart(), ...writes(`${ROOT}/rp${size}/t${i % 20}`, size - 1, i), write(`/local/domain/3/data/rp${i % 20}`, `${i}`, true), write(`${ROOT}/other`, `${i}`)],
       timed: () => txEnd(true), after: none, expect: 'OK',
-    },
+    })),
   ];
 }
 
@@ -300,25 +305,44 @@ async function clearRoots(conn: RawConnection): Promise<void> {
   }
 }
 
-/** Per request kind at one store size: round trips on the socket, counters on the twin. */
-async function measureKinds(conn: RawConnection, model: RealDaemonModel, domains: number, reps: number, mismatches: string[]): Promise<Array<KindSample & { rttUs: number }>> {
+/** One request kind at one store size, measured on the daemon and counted on the twin. */
+interface KindMeasurement {
+  readonly kind: string;
+  /** Median round trip of the kind's own request at one client (µs). */
+  readonly rttUs: number;
+  /** Counter increase of the kind's own request. */
+  readonly deltas: Record<string, number>;
+  /** Per repetition of the whole script (preparing requests included): requests, the daemon's CPU (µs; null without its pid), counter increase. */
+  readonly perRep: { readonly requests: number; readonly daemonUs: number | null; readonly deltas: Record<string, number> };
+}
+
+/**
+ * Per request kind at one store size: round trips on the socket, the
+ * daemon's CPU over the whole script (schedstat), counters on the twin.
+ */
+async function measureKinds(conn: RawConnection, model: RealDaemonModel, domains: number, reps: number, pid: number | null, mismatches: string[]): Promise<KindMeasurement[]> {
   await clearRoots(conn);
   const twin = new TwinExecutor(model);
+  const both = async (s: Step) => {
+    await conn.run(s);
+    twin.run(s);
+  };
   try {
-    for (const s of populateSteps(domains)) {
-      await conn.run(s);
-      twin.run(s);
-    }
-    const samples: Array<KindSample & { rttUs: number }> = [];
+    for (const s of populateSteps(domains)) await both(s);
+    const samples: KindMeasurement[] = [];
     for (const script of kindScripts()) {
       const times: number[] = [];
       const sums: Record<string, number> = {};
+      const repSums: Record<string, number> = {};
+      let requests = 0;
       const warmUp = 10;
+      let cpu0: ReturnType<typeof readSchedstat> = null;
       for (let i = 0; i < reps + warmUp; i++) {
-        for (const s of script.prepare(i)) {
-          await conn.run(s);
-          twin.run(s);
-        }
+        // The daemon's CPU is read around the measured repetitions only.
+        if (i === warmUp && pid !== null) cpu0 = readSchedstat(pid);
+        const repBefore = twin.harness.engine.counters();
+        const prepare = script.prepare(i);
+        for (const s of prepare) await both(s);
         const timed = script.timed(i);
         const t0 = performance.now();
         const real = await conn.run(timed);
@@ -329,18 +353,23 @@ async function measureKinds(conn: RawConnection, model: RealDaemonModel, domains
         if (outcome(real) !== outcome(modelled) || outcome(real) !== script.expect) {
           if (mismatches.length < 10) mismatches.push(`${script.name}@${domains}: daemon ${outcome(real)}, model ${outcome(modelled)}, expected ${script.expect}`);
         }
-        for (const s of script.after(i)) {
-          await conn.run(s);
-          twin.run(s);
-        }
+        const afterSteps = script.after(i);
+        for (const s of afterSteps) await both(s);
         if (i < warmUp) continue;
         times.push(us);
+        requests += prepare.length + 1 + afterSteps.length;
         for (const c of Object.keys(after)) sums[c] = (sums[c] ?? 0) + (after[c]! - (before[c] ?? 0));
+        const repAfter = twin.harness.engine.counters();
+        for (const c of Object.keys(repAfter)) repSums[c] = (repSums[c] ?? 0) + (repAfter[c]! - (repBefore[c] ?? 0));
       }
-      const deltas: Record<string, number> = {};
-      for (const [c, s] of Object.entries(sums)) deltas[c] = s / reps;
-      const rttUs = median(times);
-      samples.push({ kind: `${script.name}@${domains}`, us: rttUs, rttUs, deltas });
+      const cpu1 = cpu0 !== null && pid !== null ? readSchedstat(pid) : null;
+      const perRequest = (sum: Record<string, number>) => Object.fromEntries(Object.entries(sum).map(([c, v]) => [c, v / reps]));
+      samples.push({
+        kind: `${script.name}@${domains}`,
+        rttUs: median(times),
+        deltas: perRequest(sums),
+        perRep: { requests: requests / reps, daemonUs: cpu0 && cpu1 ? (cpu1.cpuNs - cpu0.cpuNs) / 1000 / reps : null, deltas: perRequest(repSums) },
+      });
     }
     return samples;
   } finally {
@@ -447,9 +476,9 @@ export async function calibrateSocket(options: SocketCalibrateOptions): Promise<
     progress(`model: ${engine} (${probe})`);
 
     const mismatches: string[] = [];
-    const samples: Array<KindSample & { rttUs: number }> = [];
+    const samples: KindMeasurement[] = [];
     for (const domains of sizes) {
-      samples.push(...await measureKinds(conn, engine, domains, reps, mismatches));
+      samples.push(...await measureKinds(conn, engine, domains, reps, readable, mismatches));
       progress(`request kinds at a store of ${domains} domains`);
     }
     await clearRoots(conn);
@@ -477,11 +506,21 @@ export async function calibrateSocket(options: SocketCalibrateOptions): Promise<
     const outsideUs = withPid ? Math.max(0, one.rttUs - one.daemonUs!) : one.clientUs;
     const latencyUs = withPid ? Math.max(0, (one.rttUs - one.daemonUs! - one.clientUs) / 2) : 0;
     const perConnectionUs = Math.max(0, slope(idle.map((p) => ({ x: p.idleConnections, y: withPid ? p.daemonUs! : p.rttUs }))));
-    // A kind's daemon work: its round trip less what lies outside the daemon,
-    // less the wake-up and the one connection's iteration cost that every
-    // request at one client pays (both are priced apart).
+    // Every request at one client pays a wake-up and one connection's loop
+    // iteration, both priced apart. With the daemon's CPU: each script's CPU
+    // per request, against the counters of all its requests (round trips
+    // swing between ~20 and ~100 µs as the scheduler puts the two processes
+    // on one vCPU or two, the CPU does not). Without: each kind's round trip
+    // less what lies outside the daemon.
     const fixedUs = daemonFit.wakeUs + perConnectionUs;
-    const engineSamples: KindSample[] = samples.map((s) => ({ kind: s.kind, us: Math.max(0.1, s.rttUs - outsideUs - fixedUs), deltas: s.deltas }));
+    const byCpu = withPid && samples.every((s) => s.perRep.daemonUs !== null);
+    const engineSamples: KindSample[] = byCpu
+      ? samples.map((s) => ({
+        kind: s.kind,
+        us: Math.max(0.1, s.perRep.daemonUs! / s.perRep.requests - fixedUs),
+        deltas: Object.fromEntries(Object.entries(s.perRep.deltas).map(([c, v]) => [c, v / s.perRep.requests])),
+      }))
+      : samples.map((s) => ({ kind: s.kind, us: Math.max(0.1, s.rttUs - outsideUs - fixedUs), deltas: s.deltas }));
     const costs = fitEngineCosts(engineSamples);
     const cpus = os.cpus();
     const name = options.name ?? defaultSocketProfileName(label);
@@ -493,7 +532,7 @@ export async function calibrateSocket(options: SocketCalibrateOptions): Promise<
     const profile = parseProfile({
       profileVersion: PROFILE_VERSION,
       name,
-      description: `${label} behind ${options.socketPath}, priced from the outside by xstorm calibrate --target socket: (runner/cost/calibrate-socket.ts) for the ${engine} engine: median round trip per request kind at one client (${reps} repetitions, stores of ${sizes.join('/')} domains), fitted by non-negative least squares against the ${engine} counters of the same requests.`,
+      description: `${label} behind ${options.socketPath}, priced from the outside by xstorm calibrate --target socket: (runner/cost/calibrate-socket.ts) for the ${engine} engine: ${byCpu ? 'the daemon\'s CPU per request' : 'the round trip less this process\'s CPU'} of each request kind at one client (${reps} repetitions, stores of ${sizes.join('/')} domains), fitted by non-negative least squares against the ${engine} counters of the same requests.`,
       machine: {
         os: `${os.type()} ${os.release()} ${os.arch()}`,
         cpu: cpus[0]?.model ?? 'unknown',
@@ -515,6 +554,8 @@ export async function calibrateSocket(options: SocketCalibrateOptions): Promise<
         socket: {
           daemon: label, engine, probe, daemonPid: readable,
           kinds: Object.fromEntries(samples.map((s) => [s.kind, p4(s.rttUs)])),
+          kindsDaemonUsPerRequest: byCpu ? Object.fromEntries(samples.map((s) => [s.kind, p4(s.perRep.daemonUs! / s.perRep.requests)])) : null,
+          fittedOn: byCpu ? 'the daemon\'s CPU per request of each kind\'s script' : 'each kind\'s round trip less this process\'s share',
           load: load.map((p) => ({ ...p, rttUs: p4(p.rttUs), clientUs: p4(p.clientUs), daemonUs: p.daemonUs === null ? null : p4(p.daemonUs), daemonWakes: p.daemonWakes === null ? null : p4(p.daemonWakes) })),
           idle: idle.map((p) => ({ idleConnections: p.idleConnections, rttUs: p4(p.rttUs), daemonUs: p.daemonUs === null ? null : p4(p.daemonUs) })),
           outsideDaemonUs: p4(outsideUs),

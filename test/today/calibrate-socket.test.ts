@@ -37,7 +37,8 @@ function checkCalibration(result: Awaited<ReturnType<typeof calibrateSocket>>, e
   assert.equal(fit.daemonPid !== null, withPid);
   assert.deepEqual(Object.keys(result.profile.engines), [engine]);
   assert.deepEqual(Object.keys(fit.kinds).filter((k) => k.endsWith('@5')).map((k) => k.slice(0, -2)), [
-    'read', 'write', 'directory', 'getPerms', 'setPerms', 'mkdir', 'rm', 'txStart', 'txRead', 'txWrite', 'txMkdir', 'txSetPerms', 'commit', 'commitEagain', 'abort', 'commitReplay',
+    'read', 'write', 'directory', 'getPerms', 'setPerms', 'mkdir', 'rm', 'txStart', 'txRead', 'txWrite', 'txMkdir', 'txSetPerms',
+    'commit1', 'commit16', 'commitEagain1', 'commitEagain16', 'abort', 'commitReplay2', 'commitReplay16',
   ]);
   assert.equal(result.profile.daemon.iterations, true);
   assert.equal(result.profile.daemon.repliesTogether, false);

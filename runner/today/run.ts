@@ -8,19 +8,19 @@
  * Simulated cells run on a pool of worker threads (runner/sim/bench.ts
  * `runBench`), one wave of domain counts at a time; a cell's wall time is
  * its share of its wave's by the events the simulator fired (its cost is
- * per event), and never more than the wave's. Real-daemon cells run one at a time in real time, nothing else
- * of the bench running meanwhile.
+ * per event), and never more than the wave's. Real-daemon cells run one at
+ * a time in real time, nothing else of the bench running meanwhile.
  */
 import * as os from 'node:os';
 import type { EngineKind } from '../../engines/index.ts';
 import type { RunResult } from '../../reports/schema.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 import type { CostProfile } from '../cost/schema.ts';
-import { calibrateSocket, readSchedstat } from '../cost/calibrate-socket.ts';
+import { calibrateSocket, isRealDaemonModel, readSchedstat } from '../cost/calibrate-socket.ts';
 import type { SocketCalibration } from '../cost/calibrate-socket.ts';
 import { createRealDriver } from '../real/index.ts';
 import { runBench } from '../sim/bench.ts';
-import type { SimItem as BenchItem } from '../sim/bench.ts';
+import type { SimItem } from '../sim/bench.ts';
 import { runSimulated } from '../sim/driver.ts';
 import type { RunPlan, Target } from '../types.ts';
 import { Budget, describeStop, predictWallS } from './budget.ts';
@@ -138,7 +138,7 @@ export function describeRun(run: RunResult, wallS: number): string {
 }
 
 /** Runs simulated items on the pool; returns their results with each one's share of the wall time. */
-async function simWave(ctx: Context, items: readonly BenchItem[]): Promise<Array<{ run: RunResult; wallS: number }>> {
+async function simWave(ctx: Context, items: readonly SimItem[]): Promise<Array<{ run: RunResult; wallS: number }>> {
   if (items.length === 0) return [];
   const t0 = ctx.now();
   const runs = await runBench(items, undefined, ctx.options.threads ?? os.availableParallelism());
@@ -160,7 +160,7 @@ async function simSeries(
   phase: Phase,
   role: CellRole,
   domains: readonly number[],
-  series: ReadonlyArray<{ name: string; item: (n: number) => BenchItem; variant?: string; exponent?: number }>,
+  series: ReadonlyArray<{ name: string; item: (n: number) => SimItem; variant?: string; exponent?: number }>,
 ): Promise<void> {
   const state = series.map((s) => ({ ...s, series: new Series(s.name) }));
   const threads = ctx.options.threads ?? os.availableParallelism();
@@ -194,7 +194,7 @@ async function simSeries(
   }
 }
 
-function simItem(ctx: Context, scenario: 'boot-storm' | 'agent-chatter', engine: EngineKind, n: number, profile: CostProfile, params?: Readonly<Record<string, number | boolean>>): BenchItem {
+function simItem(ctx: Context, scenario: 'boot-storm' | 'agent-chatter', engine: EngineKind, n: number, profile: CostProfile, params?: Readonly<Record<string, number | boolean>>): SimItem {
   const sc = ctx.config.scenarios[scenario];
   return {
     label: `${scenario} ${engine} ${n}`,
@@ -363,11 +363,15 @@ async function phaseMechanismReal(ctx: Context): Promise<void> {
 
 async function phaseDaemonProfiles(ctx: Context): Promise<void> {
   for (const { daemon, model } of ctx.config.daemons) {
+    if (!isRealDaemonModel(model)) {
+      ctx.failures.push(`real-daemon profiles: ${model} does not model a real daemon (tdb-pernode or trie-replay)`);
+      continue;
+    }
     // A quick calibration takes about 5 s on a 2-vCPU machine.
     if (!ctx.budget.fits(`calibrate ${daemon}`, null, 0, 10)) continue;
     await withDaemons(ctx, 'real-daemon profiles', [daemon], async (daemons) => {
       const t0 = ctx.now();
-      const calibration = await calibrateSocket({ socketPath: daemons.get(daemon)!.socket, label: daemon, engine: model as 'tdb-pernode' | 'trie-replay', quick: true });
+      const calibration = await calibrateSocket({ socketPath: daemons.get(daemon)!.socket, label: daemon, engine: model, quick: true });
       ctx.daemonProfiles.push({ daemon, calibration });
       ctx.log(`[real-daemon profiles] ${daemon} priced from its socket for ${model} (${(ctx.now() - t0).toFixed(1)} s): ${calibration.profile.sources.find((s) => s.id === 'pipeline')?.fact ?? ''}`);
     });

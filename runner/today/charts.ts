@@ -31,7 +31,7 @@ function startCurves(cells: readonly TodayCell[]): ChartSpec[] {
     const series: ChartSeries[] = targets.map((target) => {
       const run = medianRun(atN.filter((c) => targetName(c.run) === target).map((c) => c.run));
       return {
-        label: target, engine: run.engine, sourceIndex: run.driver === 'real' ? 1 : 0,
+        label: target, engine: run.engine, sourceIndex: 0, variant: run.driver === 'real' ? 1 : 0,
         points: (run.guestStarts ?? []).map((s) => ({ x: s.guest, y: round(s.timeS) })),
       };
     });
@@ -61,7 +61,7 @@ function perDomain(cells: readonly TodayCell[], figure: 'EAGAIN per domain' | 'r
       const law = laws.find((l) => l.target === target)?.law;
       const engine = grid.find((c) => targetName(c.run) === target)!.run.engine;
       return {
-        label: `${target}${law ? `, N^${law.exponent.toFixed(2)}` : ''}`, engine, sourceIndex: mine[0]!.driver === 'real' ? 1 : 0,
+        label: `${target}${law ? `, N^${law.exponent.toFixed(2)}` : ''}`, engine, sourceIndex: 0, variant: mine[0]!.driver === 'real' ? 1 : 0,
         points: mine.filter((f) => read(f) > 0).map((f) => ({ x: f.n, y: round(read(f)) })),
       };
     }),
@@ -78,11 +78,11 @@ function replayChart(report: TodayReport, config: TodayConfig): ChartSpec | null
     title: 'Parallel VM starts and stops, without replay (trie) and with it (trie-replay)',
     xLabel: 'Domains started and stopped at once (N)', yLabel: 'Time for all (s)', xLog: true, yLog: true,
     series: [
-      { label: `${a} (sim)`, engine: a, sourceIndex: 0, points: rows.filter((r) => r.withoutS !== null).map((r) => ({ x: r.n, y: round(r.withoutS!) })) },
-      { label: `${b} (sim)`, engine: b, sourceIndex: 0, points: rows.filter((r) => r.withS !== null).map((r) => ({ x: r.n, y: round(r.withS!) })) },
+      { label: `${a} (sim)`, engine: a, sourceIndex: 0, variant: 0, points: rows.filter((r) => r.withoutS !== null).map((r) => ({ x: r.n, y: round(r.withoutS!) })) },
+      { label: `${b} (sim)`, engine: b, sourceIndex: 0, variant: 0, points: rows.filter((r) => r.withS !== null).map((r) => ({ x: r.n, y: round(r.withS!) })) },
       // The commit's two figures, as single points in their engine's colour.
-      { label: `2016 commit, ${a}`, engine: a, sourceIndex: 1, variant: 1, points: [{ x: pub.domains, y: pub.withoutReplayS }] },
-      { label: `2016 commit, ${b}`, engine: b, sourceIndex: 1, variant: 1, points: [{ x: pub.domains, y: pub.withReplayS }] },
+      { label: `2016 commit, ${a}`, engine: a, sourceIndex: 0, variant: 2, points: [{ x: pub.domains, y: pub.withoutReplayS }] },
+      { label: `2016 commit, ${b}`, engine: b, sourceIndex: 0, variant: 2, points: [{ x: pub.domains, y: pub.withReplayS }] },
     ],
   };
 }
@@ -93,15 +93,15 @@ function profileChart(cells: readonly TodayCell[], report: TodayReport): ChartSp
   const series: ChartSeries[] = [];
   for (const p of report.profiles) {
     const engine = `socket:${p.daemon}`;
-    series.push({ label: `${p.daemon} (real)`, engine, sourceIndex: 1, points: real.filter((f) => f.target === `${p.daemon} 4.17 (real)` && f.completionS !== null).map((f) => ({ x: f.n, y: round(f.completionS!) })) });
+    series.push({ label: `${p.daemon}, real`, engine, sourceIndex: 0, variant: 1, points: real.filter((f) => f.target === `${p.daemon} 4.17 (real)` && f.completionS !== null).map((f) => ({ x: f.n, y: round(f.completionS!) })) });
     const rows = report.profileRows.filter((r) => r.daemon === p.daemon && r.simS !== null);
-    series.push({ label: `${p.daemon} model (sim)`, engine, sourceIndex: 0, points: rows.filter((r) => r.kind === 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
-    series.push({ label: `${p.daemon} model: EXTRAPOLATION`, engine, sourceIndex: 3, points: rows.filter((r) => r.kind !== 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
+    series.push({ label: `${p.daemon}, model`, engine, sourceIndex: 0, variant: 0, points: rows.filter((r) => r.kind === 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
+    series.push({ label: `${p.daemon}, EXTRAPOLATED`, engine, sourceIndex: 0, variant: 2, points: rows.filter((r) => r.kind !== 'check').map((r) => ({ x: r.n, y: round(r.simS!) })) });
   }
   return {
     id: 'today-real-profiles',
     title: 'Time to start all: real daemons, their models priced from outside, EXTRAPOLATION',
-    subtitle: 'Dash-dot: EXTRAPOLATION beyond the N this machine ran for real (simulated, or a power law of the simulated points)',
+    subtitle: 'EXTRAPOLATED: beyond the N this machine ran for real (simulated, or a power law of the simulated points)',
     xLabel: 'Domains started at once (N)', yLabel: 'Time to start all (s)', xLog: true, yLog: true,
     series: series.filter((s) => s.points.length > 0),
   };

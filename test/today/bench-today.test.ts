@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfile } from '../../runner/cost/index.ts';
 import { buildMeta } from '../../bin/results-io.ts';
-import { TODAY_DEFAULTS, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
+import { TODAY_DEFAULTS, realxsUnavailable, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
 import type { TodayConfig } from '../../runner/today/index.ts';
 import { readResultsFile } from '../../reports/index.ts';
 import { todayEnvironment } from '../../bin/commands/bench-today.ts';
@@ -85,4 +85,40 @@ test('bench --today: its environment knobs are checked, a bad one is a one-line 
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'xstorm.js'), 'bench', '--today'], { encoding: 'utf8', env: { ...process.env, XSTORM_TODAY_BUDGET: 'soon' } });
   assert.equal(r.status, 2);
   assert.equal(r.stderr.split('\n')[0], 'xstorm: XSTORM_TODAY_BUDGET must be a positive number of seconds, got "soon"');
+});
+
+const skipReal = realxsUnavailable();
+test('bench --today with the real daemons, 4 domains: real cells beside the models, the mechanism on cxenstored, both daemons priced and simulated', { skip: skipReal }, async () => {
+  const small: TodayConfig = {
+    ...config,
+    domains: [4],
+    realReps: { 'boot-storm': 2, 'agent-chatter': 1 },
+    mechanism: { ...config.mechanism, domains: 4 },
+    replay2016: { ...config.replay2016, domains: [4] },
+    check: { ...config.check, minDomains: 4 },
+    extrapolation: { domains: [8] },
+  };
+  const outcome = await runTodayBench({
+    config: small, calibrated: loadProfile('xen-2009'), realDaemons: { used: true }, budgetS: 600,
+    log: () => {}, id: 'today-real-test', meta: buildMeta(['test']), threads: 1, now: () => 0,
+  });
+  const { report, measurements } = outcome;
+  assert.deepEqual(measurements.failures, []);
+  const real = measurements.cells.filter((c) => c.run.driver === 'real');
+  assert.deepEqual([...new Set(real.map((c) => `${c.role} ${c.run.scenario} ${c.run.engine}`))], [
+    'grid boot-storm socket:cxenstored', 'grid boot-storm socket:oxenstored', 'grid agent-chatter socket:cxenstored', 'grid agent-chatter socket:oxenstored',
+    'mechanism boot-storm socket:cxenstored',
+  ]);
+  for (const c of real) assert.ok(c.run.extra?.['today.daemonWaitMs'] !== undefined && c.load1 !== undefined, 'the load is noted');
+  assert.equal(real.filter((c) => c.role === 'grid' && c.run.scenario === 'boot-storm').length, 4, 'two repetitions each');
+  assert.deepEqual(report.agreement.map((a) => [a.daemon, a.n]), [['cxenstored', 4], ['oxenstored', 4]]);
+  assert.equal(report.agreement[1]!.realEagainPerDomain, 0);
+  assert.deepEqual(report.mechanism.variants.map((v) => v.real !== null), [true, true, true, true]);
+  assert.equal(report.mechanism.variants.find((v) => v.variant === 'precreate')!.real!.eagainPerDomain, 0);
+  assert.deepEqual(report.profiles.map((p) => [p.daemon, p.engine]), [['cxenstored', 'tdb-pernode'], ['oxenstored', 'trie-replay']]);
+  assert.deepEqual(report.profileRows.map((r) => [r.daemon, r.n, r.kind]), [
+    ['cxenstored', 4, 'check'], ['cxenstored', 8, 'extrapolation (simulated)'], ['oxenstored', 4, 'check'], ['oxenstored', 8, 'extrapolation (simulated)'],
+  ]);
+  assert.match(outcome.text, /rows beyond this machine's real runs are EXTRAPOLATION/);
+  assert.equal(new Set(outcome.file.runs.map((r) => r.key)).size, outcome.file.runs.length, 'run keys are unique');
 });

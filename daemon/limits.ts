@@ -8,7 +8,7 @@
  * | `tdb` | C xenstored of 2009 | ≤ 3072 chars, whole absolute path (`is_valid_nodename`) | same; `@` names ≤ 2048 |
  * | `tdb-pernode` | cxenstored 4.17 | ≤ 2048 chars not counting a `/local/domain/<id>/` prefix | same; `@` names ≤ 2048 |
  * | `trie` | oxenstored of 2009 | ≤ 1024 chars as sent (`path_validate`, before a relative path is completed) | none |
- * | `trie-replay` | oxenstored 4.17 (Debian `quota-path-max = 1024`) | ≤ 1024 chars not counting a `/local/domain/<id>/` prefix | none |
+ * | `trie-replay` | oxenstored 4.17 (Debian `quota-path-max = 1024`) | ≤ 1024 chars not counting a `/local/domain/<id>/` prefix (any number of digits) | none |
  */
 import { readFileSync } from 'node:fs';
 import type { EngineKind } from '../engines/types.ts';
@@ -17,7 +17,7 @@ import type { EngineKind } from '../engines/types.ts';
 export type PathMeasure =
   /** The whole absolute path (a relative one after completion under `/local/domain/<id>/`). */
   | 'whole'
-  /** The absolute path minus a leading `/local/domain/<1 to 5 digits>/` (cxenstored 4.17's `sscanf("/local/domain/%5u/%n")`). */
+  /** The absolute path minus a leading `/local/domain/<digits>/` (cxenstored 4.17's `sscanf("/local/domain/%5u/%n")`: 1 to 5 digits). */
   | 'below-domain-home'
   /** The path exactly as the client sent it (oxenstored of 2009 checks before completing a relative path). */
   | 'as-sent';
@@ -26,6 +26,11 @@ export type PathMeasure =
 export interface PathLimit {
   readonly max: number;
   readonly measure: PathMeasure;
+  /**
+   * For `below-domain-home`: most digits of the domain id in the prefix
+   * (cxenstored's `%5u`: 5; oxenstored strips any number, measured).
+   */
+  readonly domidDigits?: number;
 }
 
 /** The limits of one engine kind. */
@@ -57,8 +62,8 @@ export const ENGINE_LIMITS: Readonly<Record<EngineKind, EngineLimits>> = Object.
   },
   'tdb-pernode': {
     models: 'cxenstored 4.17',
-    storePath: { max: 2048, measure: 'below-domain-home' },
-    watchPath: { max: 2048, measure: 'below-domain-home' },
+    storePath: { max: 2048, measure: 'below-domain-home', domidDigits: 5 },
+    watchPath: { max: 2048, measure: 'below-domain-home', domidDigits: 5 },
     specialWatchPath: 2048,
     descriptorPerTransaction: false,
   },
@@ -71,19 +76,19 @@ export const ENGINE_LIMITS: Readonly<Record<EngineKind, EngineLimits>> = Object.
   },
   'trie-replay': {
     models: 'oxenstored 4.17 with Debian\'s oxenstored.conf',
-    storePath: { max: 1024, measure: 'below-domain-home' },
+    storePath: { max: 1024, measure: 'below-domain-home', domidDigits: Number.POSITIVE_INFINITY },
     watchPath: undefined,
     specialWatchPath: undefined,
     descriptorPerTransaction: false,
   },
 });
 
-/** Length of a leading `/local/domain/<1 to 5 digits>/`, else 0. */
-export function domainHomePrefixLength(path: string): number {
+/** Length of a leading `/local/domain/<1 to maxDigits digits>/`, else 0. */
+export function domainHomePrefixLength(path: string, maxDigits = 5): number {
   // "/local/domain/" is 14 characters.
   if (path.length < 16 || !path.startsWith('/local/domain/')) return 0;
   let i = 14;
-  while (i < path.length && i < 19) {
+  while (i < path.length && i < 14 + maxDigits) {
     const c = path.charCodeAt(i);
     if (c < 48 || c > 57) break;
     i++;
@@ -102,7 +107,7 @@ export function withinPathLimit(limit: PathLimit, absolute: string, sent: string
     case 'as-sent':
       return sent.length <= limit.max;
     case 'below-domain-home':
-      return absolute.length <= limit.max || absolute.length - domainHomePrefixLength(absolute) <= limit.max;
+      return absolute.length <= limit.max || absolute.length - domainHomePrefixLength(absolute, limit.domidDigits) <= limit.max;
   }
 }
 

@@ -9,20 +9,14 @@ import { ENGINE_LIMITS, defaultMaxOpenTransactions } from '../../daemon/index.ts
 import { domainHomePrefixLength, withinPathLimit } from '../../daemon/limits.ts';
 import { LOG_BURST, LOG_WINDOW_MS } from '../../daemon/log.ts';
 import { XsType } from '../../protocol/wire.ts';
-import { TestConn, newDaemon, s } from './harness.ts';
-
-/** An absolute path of exactly `n` characters below `prefix` (components of at most 200). */
-export function longPath(n: number, prefix = '/'): string {
-  let body = '';
-  while (body.length < n - prefix.length) body += (body.length === 0 ? '' : '/') + 'a'.repeat(200);
-  return (prefix + body).slice(0, n).replace(/\/$/, 'b');
-}
+import { TestConn, longPath, newDaemon, s } from './harness.ts';
 
 describe('path length limits per engine', () => {
   it('measures below a /local/domain/<id>/ prefix like cxenstored 4.17 (1 to 5 digits, then /)', () => {
     assert.equal(domainHomePrefixLength('/local/domain/5/x'), 16);
     assert.equal(domainHomePrefixLength('/local/domain/12345/x'), 20);
     assert.equal(domainHomePrefixLength('/local/domain/123456/x'), 0);
+    assert.equal(domainHomePrefixLength('/local/domain/123456/x', Infinity), 21);
     assert.equal(domainHomePrefixLength('/local/domain/5'), 0);
     assert.equal(domainHomePrefixLength('/local/domain//x'), 0);
     assert.equal(domainHomePrefixLength('/local/domainx/5/x'), 0);

@@ -89,7 +89,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
     try {
       switch (req.op) {
         case 'attach': {
-          const port = new RingServerPort(req.endpoint);
+          const port = new RingServerPort(req.endpoint, { deferBells: true });
           const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: [], outBytes: 0 };
           ring.conn = d.connect(req.domid, (frame) => {
             ring.out.push(frame);
@@ -179,6 +179,11 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
         if (r.dead) continue;
         if (r.outBytes > 0) flushOut(r);
         else if (r.port.backlog > 0) r.port.flush();
+      }
+      // Bells last: a client thread whose rings share one bell wakes once, to all its replies.
+      for (let i = 0; i < rings.length; i++) {
+        const r = rings[i]!;
+        if (!r.dead) r.port.ringBellIfDue();
       }
     }
     if (anyDead) {

@@ -6,7 +6,10 @@
  * served in batches from `setImmediate`, round-robin across connections,
  * so one busy client cannot starve the others. The replies and events a
  * batch produces for one connection are gathered here and leave in one
- * write at the end of the batch (one syscall per connection per batch).
+ * write as soon as that connection has nothing more queued in the batch
+ * (else at the batch's end): one syscall per connection per batch, and a
+ * client with one request in flight gets its reply without waiting for the
+ * rest of the batch (it works while the daemon serves the others).
  *
  * Back-pressure: a connection with `maxOutstandingRequests` decoded
  * requests waiting is not read (its bytes wait in the kernel, and a client
@@ -105,6 +108,9 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
   const dirty: Link[] = [];
   /** Links not read now (back-pressure). */
   const paused = new Set<Link>();
+  /** Links by daemon connection id. */
+  const links = new Map<number, Link>();
+
 
   const flush = (): void => {
     for (let i = 0; i < dirty.length; i++) flushLink(dirty[i]!);
@@ -135,6 +141,14 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     tickTimer.unref();
   };
 
+  /** Sends a link's gathered replies now (it leaves the batch's dirty list). */
+  const flushNow = (link: Link): void => {
+    if (link.frames.length === 0) return;
+    flushLink(link);
+    const j = dirty.indexOf(link);
+    if (j >= 0) dirty.splice(j, 1);
+  };
+
   const pump = (): void => {
     scheduled = false;
     if (stopped) {
@@ -146,7 +160,16 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     inPump = true;
     try {
       for (let i = 0; i < batch; i++) {
-        if (daemon.processNext() === undefined) break;
+        const served = daemon.processNext();
+        if (served === undefined) break;
+        // Nothing more of this client in the batch: its replies go now, so it
+        // works on them while the daemon serves the others (a client with one
+        // request in flight costs one write per request either way; one that
+        // pipelines still gets one write per batch).
+        if (served.pending === 0) {
+          const link = links.get(served.id);
+          if (link !== undefined) flushNow(link);
+        }
       }
     } finally {
       inPump = false;
@@ -203,6 +226,7 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
       },
     });
     link.conn = c;
+    links.set(c.id, link);
     sc.onData((chunk) => {
       if (c.closed) return;
       c.receive(chunk);
@@ -215,6 +239,7 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     });
     sc.onClose(() => {
       paused.delete(link);
+      links.delete(c.id);
       c.close();
     });
   });

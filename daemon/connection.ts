@@ -78,8 +78,10 @@ export class Connection implements DaemonConnection {
   /** Set when the input stream is broken (oversize frame): the connection is dropped once the requests before it are served. */
   poisoned: string | undefined;
   closed = false;
-  #queue: XsMessage[] = [];
+  /** Queued requests live in `#queue[#head..#tail)`; the array keeps its capacity (no length writes on the hot path). */
+  #queue: (XsMessage | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   readonly #owner: ConnectionOwner;
 
   constructor(owner: ConnectionOwner, id: number, domid: number, send: (frame: Uint8Array) => void, options: ConnectOptions) {
@@ -93,7 +95,7 @@ export class Connection implements DaemonConnection {
   }
 
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   receive(bytes: Uint8Array): void {
@@ -102,7 +104,7 @@ export class Connection implements DaemonConnection {
     decoder.push(bytes);
     const before = this.pending;
     try {
-      for (let m = decoder.next(); m !== undefined; m = decoder.next()) this.#queue.push(m);
+      for (let m = decoder.next(); m !== undefined; m = decoder.next()) this.#queue[this.#tail++] = m;
     } catch (e) {
       this.poisoned = e instanceof ProtocolError ? e.message : String(e);
     }
@@ -111,22 +113,27 @@ export class Connection implements DaemonConnection {
 
   /** Takes the oldest queued request (the caller checked `pending > 0`). */
   dequeue(): XsMessage {
-    const m = this.#queue[this.#head]!;
-    this.#queue[this.#head] = undefined as unknown as XsMessage;
+    const q = this.#queue;
+    const m = q[this.#head]!;
+    q[this.#head] = undefined;
     this.#head++;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
+    if (this.#head === this.#tail) {
       this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head);
+      this.#tail = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 > this.#tail) {
+      // Mostly consumed: move the rest to the front.
+      q.copyWithin(0, this.#head, this.#tail);
+      this.#tail -= this.#head;
+      q.fill(undefined, this.#tail, this.#tail + this.#head);
       this.#head = 0;
     }
     return m;
   }
 
   clearQueue(): void {
-    this.#queue.length = 0;
+    this.#queue = [];
     this.#head = 0;
+    this.#tail = 0;
   }
 
   close(): void {

@@ -39,7 +39,9 @@ export class DaemonCore {
   readonly maxOpenTransactions: number;
   /** The host's clock at its last {@link Daemon.tick} (ms; 0 before the first). */
   nowMs = 0;
-  // The changes of the request being served (parallel arrays: no object per change).
+  // The changes of the request being served: the first `changeCount`
+  // entries of parallel arrays (no object per change, no length writes).
+  changeCount = 0;
   readonly changes: string[] = [];
   readonly changeRemoved: Removal[] = [];
   readonly changeOldPerms: (OldPerms | undefined)[] = [];
@@ -57,16 +59,16 @@ export class DaemonCore {
   /** Records a change at `path` (fires watches after the reply). */
   changed(path: string, removed: Removal, oldPerms?: OldPerms): void {
     this.generation++;
-    this.changes.push(path);
-    this.changeRemoved.push(removed);
-    this.changeOldPerms.push(oldPerms);
+    const i = this.changeCount++;
+    this.changes[i] = path;
+    this.changeRemoved[i] = removed;
+    this.changeOldPerms[i] = oldPerms;
   }
 
   /** Forgets the changes of the request being served (it failed, or they fired). */
   clearChanges(): void {
-    this.changes.length = 0;
-    this.changeRemoved.length = 0;
-    this.changeOldPerms.length = 0;
+    for (let i = 0; i < this.changeCount; i++) this.changeOldPerms[i] = undefined;
+    this.changeCount = 0;
   }
 
   /** The engine transaction behind a request's `tx_id` (0: none; `ENOENT` if unknown). */

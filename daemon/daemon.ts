@@ -17,18 +17,18 @@
  * Behaviour follows the real Xen daemons as measured with ../shared/realxs
  * (see daemon/README.md for the list and the differences).
  */
-import { XsError, isXsError } from '../engines/common/errors.ts';
+import * as errors from '../engines/common/errors.ts';
 import { parentPath } from '../engines/common/paths.ts';
 import { hasAccess } from '../engines/common/perms.ts';
 import type { Engine } from '../engines/types.ts';
-import { ProtocolError, encodeFrame, errorPayload, okPayload, watchEventPayload, xsTypeName } from '../protocol/codec.ts';
+import * as codec from '../protocol/codec.ts';
 import type { XsMessage } from '../protocol/types.ts';
 import { XsType } from '../protocol/wire.ts';
 import { Connection } from './connection.ts';
 import type { ConnectOptions, ConnectionOwner, DaemonConnection } from './connection.ts';
 import { DaemonCore } from './core.ts';
 import type { OldPerms } from './core.ts';
-import { HANDLERS, HANDLER_TABLE_SIZE, abortAllTransactions, dropAllWatches } from './handlers/index.ts';
+import * as handlers from './handlers/index.ts';
 import { defaultMaxOpenTransactions } from './limits.ts';
 import { DaemonLog } from './log.ts';
 import { resolveDaemonOptions } from './options.ts';
@@ -38,6 +38,12 @@ import { StatsCounters } from './stats.ts';
 import type { DaemonStats } from './stats.ts';
 import { WatchRegistry } from './watches.ts';
 import type { Watch, WatchHit } from './watches.ts';
+
+// tsx compiles each use of an imported binding into a getter call: the hot
+// path reads these module constants instead.
+const { XsError, isXsError } = errors;
+const { ProtocolError, encodeFrame, errorPayload, okPayload, watchEventPayload, xsTypeName } = codec;
+const { HANDLERS, HANDLER_TABLE_SIZE, abortAllTransactions, dropAllWatches } = handlers;
 
 export type { ConnectOptions, DaemonConnection } from './connection.ts';
 
@@ -60,9 +66,10 @@ export class Daemon {
   readonly #watches = new WatchRegistry();
   readonly #log: DaemonLog;
   readonly #connections = new Map<number, Connection>();
-  /** Round-robin queue of connections with work (array + head index). */
-  #ready: Connection[] = [];
+  /** Round-robin queue of connections with work: `#ready[#readyHead..#readyTail)` (the array keeps its capacity). */
+  #ready: (Connection | undefined)[] = [];
   #readyHead = 0;
+  #readyTail = 0;
   #nextId = 1;
   #closed = false;
   #hits: WatchHit[] = [];
@@ -130,7 +137,7 @@ export class Daemon {
   /** True when some connection has a request the daemon can serve now. */
   hasWork(): boolean {
     const q = this.#ready;
-    for (let i = this.#readyHead; i < q.length; i++) {
+    for (let i = this.#readyHead; i < this.#readyTail; i++) {
       const c = q[i]!;
       if (!c.closed && ((c.pending === 0 && c.poisoned !== undefined) || (c.pending > 0 && !this.#blocked(c)))) return true;
     }
@@ -143,7 +150,7 @@ export class Daemon {
    * work via {@link hasWork} polls again only when this is true.
    */
   hasQueued(): boolean {
-    return this.#ready.length > this.#readyHead;
+    return this.#readyTail > this.#readyHead;
   }
 
   /**
@@ -154,10 +161,10 @@ export class Daemon {
    * `undefined` when there was nothing to do.
    */
   processNext(): DaemonConnection | undefined {
-    const n = this.#ready.length - this.#readyHead;
+    const n = this.#readyTail - this.#readyHead;
     for (let tries = 0; tries < n; tries++) {
       const c = this.#ready[this.#readyHead]!;
-      this.#ready[this.#readyHead] = undefined as unknown as Connection;
+      this.#ready[this.#readyHead] = undefined;
       this.#readyHead++;
       c.inReady = false;
       if (c.closed) continue;
@@ -205,15 +212,19 @@ export class Daemon {
 
   #enqueue(c: Connection): void {
     c.inReady = true;
-    this.#ready.push(c);
+    this.#ready[this.#readyTail++] = c;
   }
 
   #compactReady(): void {
-    if (this.#readyHead === this.#ready.length) {
-      this.#ready.length = 0;
+    const head = this.#readyHead;
+    if (head === this.#readyTail) {
       this.#readyHead = 0;
-    } else if (this.#readyHead >= 1024 && this.#readyHead * 2 > this.#ready.length) {
-      this.#ready.splice(0, this.#readyHead);
+      this.#readyTail = 0;
+    } else if (head >= 1024 && head * 2 > this.#readyTail) {
+      const q = this.#ready;
+      q.copyWithin(0, head, this.#readyTail);
+      this.#readyTail -= head;
+      q.fill(undefined, this.#readyTail, this.#readyTail + head);
       this.#readyHead = 0;
     }
   }
@@ -281,16 +292,15 @@ export class Daemon {
     }
     // The initial event goes out whatever the caller may read (cxenstored 4.17 sends it unchecked).
     if (initialEvent !== undefined) this.#sendEvent(initialEvent, initialEvent.relativePrefix === undefined ? initialEvent.path : initialEvent.path.slice(initialEvent.relativePrefix.length));
-    if (core.changes.length > 0) this.#fire();
+    if (core.changeCount > 0) this.#fire();
   }
 
   #fire(): void {
     const core = this.#core;
     const hits = this.#hits;
-    hits.length = 0;
     const changes = core.changes;
     let filter: WatchFilter | undefined;
-    for (let i = 0; i < changes.length; i++) {
+    for (let i = 0; i < core.changeCount; i++) {
       const from = hits.length;
       this.#watches.collect(changes[i]!, core.changeRemoved[i]!, hits);
       for (let j = from; j < hits.length; j++) {
@@ -314,7 +324,7 @@ export class Daemon {
       if (w.relativePrefix !== undefined && path.startsWith(w.relativePrefix)) path = path.slice(w.relativePrefix.length);
       this.#sendEvent(w, path);
     }
-    hits.length = 0;
+    if (hits.length !== 0) hits.length = 0;
   }
 
   #sendEvent(w: Watch, path: string): void {

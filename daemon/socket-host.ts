@@ -51,12 +51,15 @@ export interface SocketHostOptions {
 
 /** Largest typed array V8 keeps on its heap (see protocol/codec.ts). */
 const ON_HEAP_MAX = 64;
+const EMPTY_FRAME = new Uint8Array(0);
 
 /** One socket connection: its daemon connection and the replies gathered during a batch. */
 class Link {
   readonly sc: SocketServerConnection;
   conn: DaemonConnection = undefined as unknown as DaemonConnection;
+  /** `frames[0..count)` hold the gathered replies (the array keeps its capacity). */
   frames: Uint8Array[] = [];
+  count = 0;
   bytes = 0;
   /** Not read now (back-pressure). */
   paused = false;
@@ -68,7 +71,7 @@ class Link {
 /** Writes a link's gathered frames as one buffer. */
 function flushLink(o: Link): void {
   const frames = o.frames;
-  const n = frames.length;
+  const n = o.count;
   if (n === 0) return;
   let out: Buffer;
   const f = frames[0]!;
@@ -86,7 +89,8 @@ function flushLink(o: Link): void {
       at += frames[j]!.byteLength;
     }
   }
-  frames.length = 0;
+  for (let j = 0; j < n; j++) frames[j] = EMPTY_FRAME;
+  o.count = 0;
   o.bytes = 0;
   if (o.sc.writeNow !== undefined) o.sc.writeNow(out);
   else o.sc.write(out);
@@ -113,6 +117,7 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
 
 
   const flush = (): void => {
+    if (dirty.length === 0) return;
     for (let i = 0; i < dirty.length; i++) flushLink(dirty[i]!);
     dirty.length = 0;
   };
@@ -143,10 +148,9 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
 
   /** Sends a link's gathered replies now (it leaves the batch's dirty list). */
   const flushNow = (link: Link): void => {
-    if (link.frames.length === 0) return;
+    if (link.count === 0) return;
     flushLink(link);
-    const j = dirty.indexOf(link);
-    if (j >= 0) dirty.splice(j, 1);
+    // Still on the dirty list: flush() skips it (nothing gathered).
   };
 
   const pump = (): void => {
@@ -207,11 +211,11 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     // Frames are gathered and written by the next flush (end of the batch
     // that produced them; a send outside a batch schedules one).
     const send = (frame: Uint8Array): void => {
-      if (link.frames.length === 0) {
+      if (link.count === 0) {
         dirty.push(link);
         if (!inPump) schedule();
       }
-      link.frames.push(frame);
+      link.frames[link.count++] = frame;
       link.bytes += frame.byteLength;
     };
     const c: DaemonConnection = daemon.connect(0, send, {
@@ -219,8 +223,6 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
       onClose: () => {
         // The replies to the requests served before (e.g. those ahead of
         // an oversize frame) still go out, then the socket ends.
-        const i = dirty.indexOf(link);
-        if (i >= 0) dirty.splice(i, 1);
         flushLink(link);
         sc.end();
       },

@@ -6,12 +6,17 @@
  */
 import { XsError } from '../../engines/common/errors.ts';
 import { validatePerms } from '../../engines/common/perms.ts';
-import { encodeStrings, latin1ToBytes, okPayload, parsePathValue } from '../../protocol/codec.ts';
+import * as codec from '../../protocol/codec.ts';
 import type { XsMessage } from '../../protocol/types.ts';
 import { XENSTORE_PAYLOAD_MAX as WIRE_PAYLOAD_MAX } from '../../protocol/wire.ts';
-import { oneString, parseUint, strings } from '../args.ts';
+import * as args from '../args.ts';
 import type { Connection } from '../connection.ts';
 import type { DaemonCore } from '../core.ts';
+
+// tsx compiles each use of an imported binding into a getter call: the hot
+// path reads these module constants instead.
+const { encodeStrings, latin1ToBytes, okPayload, parsePathValue } = codec;
+const { oneString, parseUint, strings } = args;
 
 // A module constant: tsx-compiled imports cost a getter call on the hot path.
 const PAYLOAD_MAX: number = WIRE_PAYLOAD_MAX;

@@ -4,13 +4,19 @@
  * says it changed; a removal inside the transaction also fires the
  * watches below the removed node (after the others, as cxenstored does).
  */
-import { XsError, isXsError } from '../../engines/common/errors.ts';
+import * as errors from '../../engines/common/errors.ts';
 import { isPathWithin } from '../../engines/common/paths.ts';
-import { encodeStrings, okPayload } from '../../protocol/codec.ts';
+import * as codec from '../../protocol/codec.ts';
 import type { XsMessage } from '../../protocol/types.ts';
-import { oneString } from '../args.ts';
+import * as args from '../args.ts';
 import type { Connection, TxState } from '../connection.ts';
 import type { DaemonCore } from '../core.ts';
+
+// tsx compiles each use of an imported binding into a getter call: the hot
+// path reads these module constants instead.
+const { XsError, isXsError } = errors;
+const { encodeStrings, okPayload } = codec;
+const { oneString } = args;
 
 /** True when `path` lies strictly below one of `roots`. */
 function isBelowAny(path: string, roots: ReadonlySet<string>): boolean {

@@ -13,7 +13,7 @@ import { createTrieReplayEngine } from './trie-replay/index.ts';
 export { XsError, isXsError, XS_ERRNOS } from './common/errors.ts';
 export type { XsErrno } from './common/errors.ts';
 export { ENGINE_KINDS, DEFAULT_MAX_NODES_PER_DOMAIN } from './types.ts';
-export type { Engine, EngineKind, EngineOptions, EngineFactory } from './types.ts';
+export type { Engine, EngineKind, EngineOptions, EngineFactory, EngineStorage } from './types.ts';
 
 const FACTORIES: Record<EngineKind, EngineFactory> = {
   tdb: createTdbEngine,

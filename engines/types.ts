@@ -11,10 +11,27 @@ export type EngineKind = 'tdb' | 'trie' | 'tdb-pernode' | 'trie-replay';
 /** Every built-in engine kind, in presentation order. */
 export const ENGINE_KINDS: readonly EngineKind[] = ['tdb', 'trie', 'tdb-pernode', 'trie-replay'];
 
+/**
+ * How a file-backed engine (`tdb`) keeps its store: `file`, real files in
+ * {@link EngineOptions.dir} (the 2009 daemon on disk; for real-time runs), or
+ * `memory`, the same layout in memory (TDB's `TDB_INTERNAL`; for the
+ * simulated clock). Both give identical replies and counters.
+ */
+export type EngineStorage = 'file' | 'memory';
+
 /** Options common to every engine. */
 export interface EngineOptions {
-  /** Where a file-backed engine keeps its files (default: a fresh temp dir, removed on close). */
+  /**
+   * Where a file-backed engine keeps its files with storage `file` (created
+   * if missing; default: a fresh temp dir, removed on close). An unusable
+   * dir throws `EINVAL` at once.
+   */
   readonly dir?: string;
+  /**
+   * Storage of a file-backed engine (default `file`; `memory` takes no
+   * `dir`). Engines that keep their store in memory anyway ignore it.
+   */
+  readonly storage?: EngineStorage;
   /**
    * Most nodes an unprivileged domain may own (`EQUOTA` past it; dom0 is
    * exempt). Default 1000, oxenstored's `quota-maxentity`.

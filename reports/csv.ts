@@ -2,15 +2,21 @@
  * results.csv: one row per run (one scenario × engine × guest count ×
  * repetition), fixed columns documented in results/README.md, then one
  * `param.<name>` and `extra.<name>` column per name found in any run (sorted).
+ * Metric columns are read through the metric registry (reports/metrics.ts),
+ * so they hold the same numbers as the tables, the charts and the gate.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { RunResult } from './schema.ts';
 import type { ReportSource } from './sources.ts';
+import { METRICS, type MetricId } from './metrics.ts';
 
 type Cell = string | number | boolean | null | undefined;
 
-/** The fixed columns, in order, with how each is read from a run. */
-export const CSV_COLUMNS: ReadonlyArray<readonly [string, (run: RunResult) => Cell]> = [
+/** A registry metric's column reader. */
+const metric = (id: MetricId) => (run: RunResult, peers: readonly RunResult[]): Cell => METRICS[id].read(run, peers);
+
+/** The fixed columns, in order, with how each is read from a run (`peers`: the runs of its scenario in its file). */
+export const CSV_COLUMNS: ReadonlyArray<readonly [string, (run: RunResult, peers: readonly RunResult[]) => Cell]> = [
   ['key', (run) => run.key],
   ['scenario', (run) => run.scenario],
   ['engine', (run) => run.engine],
@@ -26,17 +32,17 @@ export const CSV_COLUMNS: ReadonlyArray<readonly [string, (run: RunResult) => Ce
   ['eagain', (run) => run.eagain],
   ['otherErrors', (run) => run.otherErrors],
   ['logicalTxns', (run) => run.logicalTxns],
-  ['goodput', (run) => run.goodput],
+  ['goodput', metric('goodput')],
   ['throughput', (run) => run.throughput],
-  ['abortRate', (run) => run.abortRate],
-  ['retriesMean', (run) => run.retries.mean],
+  ['abortRate', metric('abortRate')],
+  ['retriesMean', metric('retriesMean')],
   ['retriesP99', (run) => run.retries.p99],
   ['retriesMax', (run) => run.retries.max],
   ['latencyCount', (run) => run.latency.count],
   ['latencyMeanMs', (run) => run.latency.mean],
   ['latencyP50Ms', (run) => run.latency.p50],
   ['latencyP90Ms', (run) => run.latency.p90],
-  ['latencyP99Ms', (run) => run.latency.p99],
+  ['latencyP99Ms', metric('p99Latency')],
   ['latencyP999Ms', (run) => run.latency.p999],
   ['latencyMaxMs', (run) => run.latency.max],
   ['requestLatencyP50Ms', (run) => run.requestLatency.p50],
@@ -50,19 +56,20 @@ export const CSV_COLUMNS: ReadonlyArray<readonly [string, (run: RunResult) => Ce
   ['sloOk', (run) => run.slo.ok],
   ['daemonCpuMs', (run) => run.daemon.cpuMs],
   ['daemonRssBytes', (run) => run.daemon.rssBytes],
-  ['guestsStarted', (run) => run.guestStarts?.length],
+  ['guestsStarted', metric('guestsStarted')],
   ['lastGuestStartS', (run) => run.guestStarts?.at(-1)?.timeS],
+  ['completionTimeS', metric('completionTime')],
 ];
 
 /** The CSV text for the runs of every source (a `source` column first, holding the source label). */
 export function toCsv(sources: readonly ReportSource[]): string {
-  const runs = sources.flatMap((source) => source.file.runs.map((run) => ({ source: source.label, run })));
+  const runs = sources.flatMap((source) => source.file.runs.map((run) => ({ source: source.label, run, peers: source.file.runs.filter((other) => other.scenario === run.scenario) })));
   const paramNames = [...new Set(runs.flatMap(({ run }) => Object.keys(run.params)))].sort();
   const extraNames = [...new Set(runs.flatMap(({ run }) => Object.keys(run.extra ?? {})))].sort();
   const header = ['source', ...CSV_COLUMNS.map(([name]) => name), ...paramNames.map((n) => `param.${n}`), ...extraNames.map((n) => `extra.${n}`)];
-  const rows = runs.map(({ source, run }) => [
+  const rows = runs.map(({ source, run, peers }) => [
     source,
-    ...CSV_COLUMNS.map(([, read]) => read(run)),
+    ...CSV_COLUMNS.map(([, read]) => read(run, peers)),
     ...paramNames.map((name) => run.params[name]),
     ...extraNames.map((name) => run.extra?.[name]),
   ]);

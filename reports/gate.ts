@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { ResultsFile, RunResult } from './schema.ts';
 import { ReportInputError } from './errors.ts';
 import { formatIssues } from './io.ts';
+import { METRICS, type MetricId } from './metrics.ts';
 
 /** Verdict of one comparison, or of the whole gate. */
 export type Verdict = 'pass' | 'warn' | 'fail' | 'no verdict';
@@ -136,14 +137,20 @@ interface MetricInfo {
   readonly mode: 'relative' | 'absolute';
 }
 
-/** Every metric the gate knows, by config name. */
+/** A per-run metric of the registry (reports/metrics.ts), judged in `mode`. */
+const runMetric = (id: MetricId, mode: MetricInfo['mode']): MetricInfo => {
+  const metric = METRICS[id];
+  return { title: metric.title.toLowerCase(), unit: metric.unit, better: metric.better, mode };
+};
+
+/** Every metric the gate knows, by config name: the per-run ones from the registry, then the headline and real-driver ratios. */
 export const GATE_METRICS: Readonly<Record<keyof GateConfig['sim']['metrics'] | keyof GateConfig['real']['metrics'], MetricInfo>> = {
-  goodput: { title: 'goodput', unit: 'commits/s', better: 'higher', mode: 'relative' },
-  abortRate: { title: 'abort rate', unit: 'fraction of commits refused', better: 'lower', mode: 'absolute' },
-  p99Latency: { title: 'p99 transaction latency', unit: 'ms', better: 'lower', mode: 'relative' },
-  retriesMean: { title: 'retries per transaction', unit: 'mean', better: 'lower', mode: 'absolute' },
-  completionTime: { title: 'completion time', unit: 's', better: 'lower', mode: 'relative' },
-  guestsStarted: { title: 'guests started', unit: 'guests', better: 'higher', mode: 'relative' },
+  goodput: runMetric('goodput', 'relative'),
+  abortRate: runMetric('abortRate', 'absolute'),
+  p99Latency: runMetric('p99Latency', 'relative'),
+  retriesMean: runMetric('retriesMean', 'absolute'),
+  completionTime: runMetric('completionTime', 'relative'),
+  guestsStarted: runMetric('guestsStarted', 'relative'),
   maxSustainedGuests: { title: 'max sustained guests (headline)', unit: 'guests', better: 'higher', mode: 'relative' },
   headlineRatio: { title: 'trie/tdb max sustained guests ratio (headline)', unit: 'ratio', better: 'higher', mode: 'relative' },
   goodputRatio: { title: 'goodput ratio to the reference engine (same run, real driver)', unit: 'ratio', better: 'higher', mode: 'relative' },
@@ -187,15 +194,11 @@ export function judge(info: MetricInfo, threshold: Threshold, baseline: number, 
   return { change, verdict: 'pass', note: 'within the warn threshold' };
 }
 
-/** Completion time of a run: scenario-recorded, else the last guest start. */
-function completionTime(run: RunResult): number | undefined {
-  return run.extra?.completionTimeS ?? run.guestStarts?.at(-1)?.timeS;
-}
-
 function simRows(baseline: ResultsFile, current: ResultsFile, config: GateConfig): GateRow[] {
   const rows: GateRow[] = [];
   const sim = config.sim;
   const currentByKey = new Map(current.runs.map((run) => [run.key, run]));
+  const peersOf = (file: ResultsFile, run: RunResult): RunResult[] => file.runs.filter((other) => other.scenario === run.scenario);
   const baselineKeys = new Set(baseline.runs.map((run) => run.key));
   const row = (metric: GateMetric, subject: string, b: number | null, c: number | null, noVerdict?: string): void => {
     const threshold = (sim.metrics as Record<string, Threshold>)[metric]!;
@@ -221,13 +224,16 @@ function simRows(baseline: ResultsFile, current: ResultsFile, config: GateConfig
     const attempts = (run: RunResult): number => run.commits + run.eagain;
     const fewAttempts = Math.min(attempts(base), attempts(cur)) < sim.minSamples ? `too few samples (${Math.min(attempts(base), attempts(cur))} attempted commits < ${sim.minSamples})` : undefined;
     const fewLatency = Math.min(base.latency.count, cur.latency.count) < sim.minSamples ? `too few samples (${Math.min(base.latency.count, cur.latency.count)} transactions < ${sim.minSamples})` : undefined;
-    row('goodput', base.key, base.goodput, cur.goodput, mismatch ?? fewAttempts);
-    row('abortRate', base.key, base.abortRate, cur.abortRate, mismatch ?? fewAttempts);
-    row('p99Latency', base.key, base.latency.p99, cur.latency.p99, mismatch ?? fewLatency);
-    row('retriesMean', base.key, base.retries.mean, cur.retries.mean, mismatch ?? fewLatency);
-    const bc = completionTime(base);
-    if (bc !== undefined) row('completionTime', base.key, bc, completionTime(cur) ?? null, mismatch);
-    if (base.guestStarts) row('guestsStarted', base.key, base.guestStarts.length, cur.guestStarts?.length ?? 0, mismatch);
+    const value = (id: MetricId, run: RunResult, file: ResultsFile): number | null => METRICS[id].read(run, peersOf(file, run)) ?? null;
+    for (const id of ['goodput', 'abortRate'] as const) row(id, base.key, value(id, base, baseline), value(id, cur, current), mismatch ?? fewAttempts);
+    for (const id of ['p99Latency', 'retriesMean'] as const) row(id, base.key, value(id, base, baseline), value(id, cur, current), mismatch ?? fewLatency);
+    // A completion time exists only for a run that finished; one that stopped finishing has regressed.
+    const bc = value('completionTime', base, baseline);
+    const cc = value('completionTime', cur, current);
+    if (bc !== null && cc === null && mismatch === undefined && METRICS.completionTime.unfinished?.(cur, peersOf(current, cur))) {
+      rows.push({ metric: 'completionTime', subject: base.key, baseline: bc, current: null, change: null, verdict: 'fail', note: 'regression: did not finish within its cap', threshold: sim.metrics.completionTime });
+    } else if (bc !== null) row('completionTime', base.key, bc, cc, mismatch);
+    if (base.guestStarts) row('guestsStarted', base.key, value('guestsStarted', base, baseline), value('guestsStarted', cur, current) ?? 0, mismatch);
   }
   for (const cur of current.runs) {
     if (cur.driver === 'sim' && !baselineKeys.has(cur.key)) row('goodput', cur.key, null, cur.goodput, 'new run, not in the baseline');
@@ -276,8 +282,8 @@ function realRatios(file: ResultsFile, config: GateConfig, read: (run: RunResult
 function realRows(baseline: ResultsFile, current: ResultsFile, config: GateConfig): GateRow[] {
   const rows: GateRow[] = [];
   const metrics: Array<[GateMetric, (run: RunResult) => number]> = [
-    ['goodputRatio', (run) => run.goodput],
-    ['p99LatencyRatio', (run) => run.latency.p99],
+    ['goodputRatio', (run) => METRICS.goodput.read(run)!],
+    ['p99LatencyRatio', (run) => METRICS.p99Latency.read(run)!],
   ];
   for (const [metric, read] of metrics) {
     const threshold = (config.real.metrics as Record<string, Threshold>)[metric]!;

@@ -2,7 +2,8 @@
  * The headline of a sweep: per engine, the largest guest count it sustained,
  * and how many more guests `trie` sustained than `tdb`.
  */
-import type { Headline, RunResult } from './schema.ts';
+import type { Headline, ResultsFile, RunResult } from './schema.ts';
+import { formatBounded, ratioBound, type Bound } from './format.ts';
 
 /** Options of {@link computeHeadline}. */
 export interface HeadlineOptions {
@@ -63,4 +64,65 @@ export function mostSweptScenario(runs: readonly RunResult[]): string | undefine
     if (set.size > bestSize) [best, bestSize] = [scenario, set.size];
   }
   return best;
+}
+
+/**
+ * Per engine of a file's headline: whether its largest sustained guest
+ * count is the largest count tried (the top of the grid, or all guests of
+ * the bench's 160), so the true figure may be higher. Counts are taken over
+ * the headline's scenario and, when the headline names one, its profile.
+ */
+export function sustainedAtTop(file: ResultsFile): Record<string, boolean> {
+  const headline = file.headline;
+  if (!headline) return {};
+  const scenario = typeof headline.scenario === 'string' ? headline.scenario : mostSweptScenario(file.runs);
+  const profile = typeof headline.profile === 'string' ? headline.profile : undefined;
+  const out: Record<string, boolean> = {};
+  for (const [engine, value] of Object.entries(headline.maxSustainedGuests)) {
+    const tried = file.runs.filter((run) => run.scenario === scenario && run.engine === engine && (profile === undefined || run.profile === profile)).map((run) => run.guests);
+    out[engine] = value !== null && tried.length > 0 && value >= Math.max(...tried);
+  }
+  return out;
+}
+
+/**
+ * The headline's trie/tdb ratio with what it is: `≥ 64` when trie
+ * sustained the top of the grid (the ratio is a lower bound), `≤` when tdb
+ * did, else exact. Use `text` wherever the ratio is printed.
+ */
+export function headlineRatio(file: ResultsFile, engines: readonly [string, string] = ['trie', 'tdb']): { ratio: number | null; bound: Bound; text: string } {
+  const ratio = file.headline?.ratio ?? null;
+  const top = sustainedAtTop(file);
+  const bound = ratioBound(top[engines[0]] ?? false, top[engines[1]] ?? false);
+  return { ratio, bound, text: formatBounded(ratio, bound) };
+}
+
+/** What makes a file's grid incomplete: a partial status, or being one shard of a sweep. */
+export interface GridCompleteness {
+  readonly status?: 'complete' | 'partial';
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Runs in the file and runs planned (for the caveat's wording; optional). */
+  readonly runs?: number;
+  readonly planned?: number;
+}
+
+/**
+ * The headline of a file whose grid is incomplete (a partial file, or one
+ * shard of a sweep): the per-engine figures stay (lower bounds from the runs
+ * present), the ratio is dropped, and `caveat` says why. A ratio from half a
+ * grid (e.g. tdb's small counts and none of trie's) would be wrong, not
+ * approximate. A complete, unsharded file's headline is returned as is,
+ * without a `caveat` (an earlier one is dropped: `merge` recomputes).
+ */
+export function qualifyHeadline(headline: Headline, grid: GridCompleteness): Headline {
+  const { caveat: _earlier, ...rest } = headline;
+  const reasons: string[] = [];
+  if (grid.status === 'partial') {
+    reasons.push(grid.runs !== undefined && grid.planned !== undefined
+      ? `partial results (${grid.runs} of ${grid.planned} planned runs, or a run stopped early)`
+      : 'partial results (not every planned run is here, or one was stopped early)');
+  }
+  if (grid.shard) reasons.push(`shard ${grid.shard.index}/${grid.shard.count} of the grid (xstorm merge joins the shards)`);
+  if (reasons.length === 0) return rest as Headline;
+  return { ...rest, ratio: null, caveat: `${reasons.join('; ')}: the figures cover only the runs present, and there is no ratio from a partial grid` };
 }

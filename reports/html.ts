@@ -1,26 +1,36 @@
 /**
- * report.html: one self-contained page (Chart.js and the chart data inlined,
- * no network), with the same tables as summary.md and the charts
+ * report.html: one self-contained page (Chart.js, its annotation plugin and
+ * the chart data inlined, no network), with the same tables as summary.md and the charts
  * interactive (tooltips, legend toggles). `window.xstormCharts` holds the
  * Chart instances (the browser test checks them).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { toChartConfig, type ChartSpec } from './charts.ts';
+import { LEGEND_FILTER_JS, toChartConfig } from './chart-config.ts';
+import type { ChartSpec } from './chart-spec.ts';
 import type { ReportSource } from './sources.ts';
+import { displayCommand } from './command.ts';
 import { headlineTable, otherHeadlineFigures, provenance, runsTable, type Table } from './tables.ts';
 
-let chartJsSource: string | undefined;
+const scriptSources = new Map<string, string>();
 
-/** Chart.js's UMD build, read once (the package exports no subpaths, so find it next to its main file). */
-function chartJs(): string {
-  if (chartJsSource === undefined) {
-    const main = createRequire(import.meta.url).resolve('chart.js');
-    const text = readFileSync(path.join(path.dirname(main), 'chart.umd.min.js'), 'utf8');
-    chartJsSource = text.replace(/\/\/# sourceMappingURL=.*$/m, '').replace(/<\/script/gi, '<\\/script');
+/**
+ * A package's browser (UMD) build, read once and made safe inside a
+ * <script> element. Packages export no such subpath, so it is found next to
+ * the main file: Chart.js's `chart.umd.min.js`, and the annotation plugin's
+ * `chartjs-plugin-annotation.min.js` (which registers itself with the
+ * global Chart).
+ */
+function browserBuild(pkg: string, file: string): string {
+  const key = `${pkg}/${file}`;
+  let text = scriptSources.get(key);
+  if (text === undefined) {
+    const main = createRequire(import.meta.url).resolve(pkg);
+    text = readFileSync(path.join(path.dirname(main), file), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '').replace(/<\/script/gi, '<\\/script');
+    scriptSources.set(key, text);
   }
-  return chartJsSource;
+  return text;
 }
 
 const escapeHtml = (text: string): string =>
@@ -41,7 +51,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}p.meta{color:#555;font-s
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}
 th{border-bottom:2px solid #888}.r{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1rem}
-figure{margin:0;border:1px solid #eee;padding:.5rem}canvas{width:100%!important;height:auto!important}
+figure{margin:0;border:1px solid #eee;padding:.5rem}figure.wide{grid-column:1/-1}canvas{width:100%!important;height:auto!important}
 details{margin:.5rem 0}`;
 
 /** The report.html text. */
@@ -50,7 +60,7 @@ export function toHtml(sources: readonly ReportSource[], charts: readonly ChartS
   const parts: string[] = [];
   for (const source of sources) {
     if (sources.length > 1) parts.push(`<h2>${escapeHtml(source.label)}</h2>`);
-    parts.push(`<p class="meta">${escapeHtml(provenance(source.file).replace(/`/g, ''))}<br>Command: <code>${escapeHtml(source.file.meta.command.join(' '))}</code></p>`);
+    parts.push(`<p class="meta">${escapeHtml(provenance(source.file).replace(/`/g, ''))}<br>Command: <code>${escapeHtml(displayCommand(source.file.meta.command))}</code></p>`);
     const headline = headlineTable(source.file);
     if (headline) {
       const scenario = source.file.headline?.scenario;
@@ -65,7 +75,9 @@ export function toHtml(sources: readonly ReportSource[], charts: readonly ChartS
     }
   }
   const chartData = charts.map((spec) => ({ id: spec.id, config: toChartConfig(spec, { scale: 1 }) }));
-  const figures = charts.map((spec) => `<figure><canvas id="chart-${escapeHtml(spec.id)}" width="1000" height="600" role="img" aria-label="${escapeHtml(spec.title)}"></canvas></figure>`).join('\n');
+  // The paper's figure and the knee charts get a row of their own.
+  const wide = (spec: ChartSpec): boolean => spec.id.startsWith('cumulative-start-') || spec.id.startsWith('knee-');
+  const figures = charts.map((spec) => `<figure${wide(spec) ? ' class="wide"' : ''}><canvas id="chart-${escapeHtml(spec.id)}" width="1000" height="600" role="img" aria-label="${escapeHtml(spec.title)}"></canvas></figure>`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -80,16 +92,20 @@ ${parts.join('\n')}
 ${charts.length ? `<h2>Charts</h2>\n<div class="charts">\n${figures}\n</div>` : ''}
 <h2>Runs</h2>
 <details open><summary>${sources.reduce((n, s) => n + s.file.runs.length, 0)} runs</summary>${htmlTable(runsTable(sources))}</details>
-<script>${chartJs()}</script>
+<script>${browserBuild('chart.js', 'chart.umd.min.js')}</script>
+<script>${browserBuild('chartjs-plugin-annotation', 'chartjs-plugin-annotation.min.js')}</script>
 <script type="application/json" id="xstorm-charts">${scriptJson(chartData)}</script>
 <script>
 (function () {
   var charts = JSON.parse(document.getElementById('xstorm-charts').textContent);
+  Chart.defaults.font.family = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif";
+  Chart.defaults.color = '#222';
   window.xstormCharts = charts.map(function (chart) {
     var config = chart.config;
     config.options.responsive = true;
     config.options.maintainAspectRatio = true;
     config.options.aspectRatio = 5 / 3;
+    if (config.options.plugins.legend.labels) config.options.plugins.legend.labels.filter = ${LEGEND_FILTER_JS};
     return new Chart(document.getElementById('chart-' + chart.id), config);
   });
 })();

@@ -1,50 +1,107 @@
 /**
- * table.tex: the headline and per-run tables as LaTeX `booktabs` tables
- * (`\usepackage{booktabs}`), every cell escaped, ready to `\input`.
+ * table.tex: the headline and per-run tables as LaTeX `booktabs` tables,
+ * ready to `\input` into a paper that loads booktabs (checked by compiling
+ * with pdflatex in the tests when a TeX is installed). Every cell is
+ * escaped, including the non-ASCII signs the tables use (≥, ·, µ, –);
+ * headers are stacked (name over unit) and the per-run table is a
+ * `table*` in `\footnotesize` (`\scriptsize` past ten columns), so it fits
+ * the text width of a two-column paper.
  */
 import type { ReportSource } from './sources.ts';
 import { headlineTable, runsTable, type Table } from './tables.ts';
 
 const LATEX_SPECIALS: Readonly<Record<string, string>> = {
   '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', '$': '\\$', '#': '\\#', '_': '\\_',
-  '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}', '–': '--',
+  '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}', '–': '--', '—': '---',
+  '≥': '$\\geq$', '≤': '$\\leq$', '·': '$\\cdot$', '×': '$\\times$', '≈': '$\\approx$', '→': '$\\rightarrow$',
+  'µ': '\\textmu{}', '₂': '$_2$', '…': '\\ldots{}', '<': '\\textless{}', '>': '\\textgreater{}', '|': '\\textbar{}',
 };
+const SPECIAL = new RegExp(`[${Object.keys(LATEX_SPECIALS).map((c) => c.replace(/[\\\]^-]/g, '\\$&')).join('')}]`, 'g');
 
-/** Escapes text for a LaTeX table cell. */
+/** Escapes text for a LaTeX table cell (the TeX specials and the non-ASCII signs xstorm's tables use). */
 export function escapeLatex(text: string): string {
-  return text.replace(/[\\&%$#_{}~^–]/g, (c) => LATEX_SPECIALS[c]!);
+  return text.replace(SPECIAL, (c) => LATEX_SPECIALS[c]!);
 }
 
-/** One `table` environment holding a booktabs `tabular`. */
-export function latexTable(table: Table, caption: string, label: string): string {
+/**
+ * A header cell as lines: the name (in a wide table, its words on two
+ * lines: `Abort` / `rate`), then the unit (`(%)`), so that headers are no
+ * wider than the numbers under them.
+ */
+function headerLines(cell: string, stackWords: boolean): string[] {
+  const match = /^(.*\S)\s+(\([^()]*\))$/.exec(cell);
+  const [name, unit] = match ? [match[1]!, match[2]!] : [cell, ''];
+  const words = name.split(' ');
+  const half = Math.ceil(words.length / 2);
+  const split = stackWords && words.length > 1 ? [words.slice(0, half).join(' '), words.slice(half).join(' ')] : [name];
+  return [...split, ...(unit ? [unit] : [])];
+}
+
+/**
+ * One booktabs `tabular` in a float: `table`, or `table*` for a wide table
+ * (it spans both columns of a two-column paper). Headers are stacked over
+ * up to three rows (name, name, unit).
+ */
+export function latexTable(table: Table, caption: string, label: string, options: { wide?: boolean } = {}): string {
   const row = (cells: readonly string[]): string => `${cells.map(escapeLatex).join(' & ')} \\\\`;
-  return [
-    '\\begin{table}[t]',
-    '\\centering',
-    `\\caption{${escapeLatex(caption)}}`,
-    `\\label{${label}}`,
+  const headers = table.header.map((cell) => headerLines(cell, options.wide ?? false));
+  const depth = Math.max(...headers.map((lines) => lines.length));
+  // Bottom-aligned: short headers sit on the last header row, next to the units.
+  const headerRows = Array.from({ length: depth }, (_, i) => row(headers.map((lines) => lines[i - (depth - lines.length)] ?? '')));
+  const float = options.wide ? 'table*' : 'table';
+  const tabular = [
     `\\begin{tabular}{${table.align.join('')}}`,
     '\\toprule',
-    row(table.header),
+    ...headerRows,
     '\\midrule',
     ...table.rows.map(row),
     '\\bottomrule',
     '\\end{tabular}',
-    '\\end{table}',
+  ];
+  return [
+    `\\begin{${float}}[t]`,
+    '\\centering',
+    // A dozen columns fit a two-column paper's text width only at 7 pt.
+    options.wide ? (table.header.length > 10 ? '\\scriptsize' : '\\footnotesize') : '\\small',
+    `\\setlength{\\tabcolsep}{${options.wide ? 2.5 : 3}pt}`,
+    `\\caption{${escapeLatex(caption)}}`,
+    `\\label{${label}}`,
+    // A wide table is set in a box first: if it is still wider than the
+    // text and the paper loads graphicx, it is scaled down to fit.
+    ...(options.wide
+      ? ['\\sbox{\\xstormtablebox}{%', ...tabular, '}%', FIT_BOX]
+      : tabular),
+    `\\end{${float}}`,
   ].join('\n');
 }
 
+/** Declares the box wide tables are measured in (once, whatever the number of tables). */
+const DECLARE_BOX = '\\ifdefined\\xstormtablebox\\else\\newsavebox{\\xstormtablebox}\\fi';
+
+/** Sets the box at its width, or scaled to the line's width when wider and graphicx's `\\resizebox` exists. */
+const FIT_BOX = '\\ifdim\\wd\\xstormtablebox>\\linewidth\\ifdefined\\resizebox\\resizebox{\\linewidth}{!}{\\usebox{\\xstormtablebox}}\\else\\usebox{\\xstormtablebox}\\fi\\else\\usebox{\\xstormtablebox}\\fi';
+
+/** A label-safe form of a name. */
+const labelPart = (text: string): string => text.replace(/[^A-Za-z0-9]+/g, '-');
+
 /** The table.tex text. */
 export function toLatex(sources: readonly ReportSource[]): string {
-  const out = [`% Generated by xstorm from ${sources.map((s) => `${s.file.id} (${s.file.meta.gitCommit?.slice(0, 12) ?? 'unknown commit'})`).join(', ')}.`, '% Needs \\usepackage{booktabs}.', ''];
+  const out = [
+    `% Generated by xstorm from ${sources.map((s) => `${s.file.id} (${s.file.meta.gitCommit?.slice(0, 12) ?? 'unknown commit'})`).join(', ')}.`,
+    '% \\input{table.tex} in a document that has \\usepackage{booktabs}; the per-run',
+    '% table is a table* (both columns of a two-column paper), scaled down to the',
+    '% text width if it is wider and the document also loads graphicx.',
+    DECLARE_BOX,
+    '',
+  ];
   for (const source of sources) {
     const headline = headlineTable(source.file);
     if (!headline) continue;
     const scenario = source.file.headline?.scenario;
     const about = [typeof scenario === 'string' ? scenario : '', sources.length > 1 ? source.label : ''].filter(Boolean).join(', ');
     const suffix = about ? ` (${about})` : '';
-    out.push(latexTable(headline, `Largest sustained guest count per engine${suffix}`, `tab:xstorm-headline-${source.label.replace(/[^A-Za-z0-9]+/g, '-')}`), '');
+    out.push(latexTable(headline, `Largest sustained guest count per engine${suffix}; ≥ marks the largest count tried`, `tab:xstorm-headline-${labelPart(source.label)}`), '');
   }
-  out.push(latexTable(runsTable(sources), 'Per-run results: goodput, abort rate, p99 transaction latency, retries per transaction', 'tab:xstorm-runs'), '');
+  out.push(latexTable(runsTable(sources), 'Per-run results: goodput, abort rate, p99 transaction latency, retries per transaction', 'tab:xstorm-runs', { wide: true }), '');
   return out.join('\n');
 }

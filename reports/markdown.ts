@@ -1,6 +1,7 @@
 /** summary.md: provenance, the headline table, the per-run table and the charts. */
-import type { ChartSpec } from './charts.ts';
+import type { ChartSpec } from './chart-spec.ts';
 import type { ReportSource } from './sources.ts';
+import { displayCommand } from './command.ts';
 import { headlineTable, otherHeadlineFigures, provenance, runsTable, type Table } from './tables.ts';
 
 const escapeCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
@@ -12,13 +13,13 @@ export function markdownTable(table: Table): string {
   return [line(table.header), rule, ...table.rows.map(line)].join('\n');
 }
 
-/** The summary.md text; `charts` are linked as `charts/<id>.png`. */
-export function toMarkdown(sources: readonly ReportSource[], charts: readonly ChartSpec[]): string {
+/** The summary.md text; `charts` are shown as `charts/<id>.png`, with links to their `.svg` and `.pdf` unless `vector` is false. */
+export function toMarkdown(sources: readonly ReportSource[], charts: readonly ChartSpec[], options: { readonly vector?: boolean } = {}): string {
   const out: string[] = [];
   out.push(sources.length === 1 ? `# xstorm results: ${sources[0]!.file.id}` : `# xstorm comparison: ${sources.map((s) => s.label).join(' vs ')}`, '');
   for (const source of sources) {
     if (sources.length > 1) out.push(`## ${source.label}`, '');
-    out.push(provenance(source.file), '', `Command: \`${source.file.meta.command.join(' ')}\``, '');
+    out.push(provenance(source.file), '', `Command: \`${displayCommand(source.file.meta.command)}\``, '');
     const headline = headlineTable(source.file);
     if (headline) {
       const scenario = source.file.headline?.scenario;
@@ -35,7 +36,10 @@ export function toMarkdown(sources: readonly ReportSource[], charts: readonly Ch
   out.push('## Runs', '', markdownTable(runsTable(sources)), '');
   if (charts.length) {
     out.push('## Charts', '');
-    for (const chart of charts) out.push(`![${chart.title}](charts/${chart.id}.png)`, '');
+    for (const chart of charts) {
+      out.push(`![${chart.title}](charts/${chart.id}.png)`, '');
+      if (options.vector !== false) out.push(`Vector: [SVG](charts/${chart.id}.svg), [PDF](charts/${chart.id}.pdf)`, '');
+    }
   }
   return out.join('\n');
 }

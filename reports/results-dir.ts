@@ -10,7 +10,7 @@ import type { ResultsFile } from './schema.ts';
 import { RESULTS_JSON, serializeResultsFile } from './io.ts';
 import { writeFilesAtomic, type PendingFile } from './atomic.ts';
 import { buildChartSpecs } from './charts.ts';
-import { renderChartPng } from './png.ts';
+import { renderChart, type ChartFormat } from './render.ts';
 import { toCsv } from './csv.ts';
 import { toMarkdown } from './markdown.ts';
 import { toLatex } from './latex.ts';
@@ -24,14 +24,16 @@ export const RESULTS_DIR_FILES = {
   summary: 'summary.md',
   latex: 'table.tex',
   html: 'report.html',
-  /** PNG charts live here as `<chart id>.png`. */
+  /** Charts live here as `<chart id>.png`, `.svg` and `.pdf`. */
   charts: 'charts',
 } as const;
 
 /** Options of {@link writeResultsDir} and {@link writeReport}. */
 export interface ResultsDirOptions {
-  /** Render PNG charts (default true; the slowest artefact, ~0.1 s per chart). */
+  /** Render the charts (default true; the slowest artefact, ~0.1 s per chart and format). */
   readonly png?: boolean;
+  /** Also write each chart as SVG and PDF beside its PNG (default true; only with `png`). */
+  readonly vector?: boolean;
   /** Write report.html (default true). */
   readonly html?: boolean;
 }
@@ -41,12 +43,15 @@ export function renderReport(sources: readonly ReportSource[], options: ResultsD
   const charts = buildChartSpecs(sources);
   const files: PendingFile[] = [
     { name: RESULTS_DIR_FILES.csv, data: toCsv(sources) },
-    { name: RESULTS_DIR_FILES.summary, data: toMarkdown(sources, options.png === false ? [] : charts) },
+    { name: RESULTS_DIR_FILES.summary, data: toMarkdown(sources, options.png === false ? [] : charts, { vector: options.vector !== false }) },
     { name: RESULTS_DIR_FILES.latex, data: toLatex(sources) },
   ];
   if (options.html !== false) files.push({ name: RESULTS_DIR_FILES.html, data: toHtml(sources, charts) });
   if (options.png !== false) {
-    for (const chart of charts) files.push({ name: path.join(RESULTS_DIR_FILES.charts, `${chart.id}.png`), data: renderChartPng(chart) });
+    const formats: ChartFormat[] = options.vector === false ? ['png'] : ['png', 'svg', 'pdf'];
+    for (const chart of charts) {
+      for (const format of formats) files.push({ name: path.join(RESULTS_DIR_FILES.charts, `${chart.id}.${format}`), data: renderChart(chart, format) });
+    }
   }
   return files;
 }
@@ -54,7 +59,7 @@ export function renderReport(sources: readonly ReportSource[], options: ResultsD
 /**
  * Writes a complete results directory for one results file: results.json
  * (validated), results.csv, summary.md, table.tex, report.html and
- * charts/*.png. Creates `dir` if needed; replaces earlier artefacts and
+ * charts/*.png, *.svg, *.pdf. Creates `dir` if needed; replaces earlier artefacts and
  * removes charts that no longer apply. Returns the absolute paths written.
  * @throws ResultsFileError if `file` does not match the schema (nothing is written).
  */

@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ResultsFile, RunResult } from './schema.ts';
-import { computeHeadline } from './headline.ts';
+import { computeHeadline, qualifyHeadline } from './headline.ts';
 import { ReportInputError } from './errors.ts';
 
 /** One slice of a grid: shard `index` (1-based) of `count`. */
@@ -96,6 +96,8 @@ export function stripShardArgs(command: readonly string[]): string[] {
     if (command[i]!.startsWith('--shard=')) continue;
     out.push(command[i]!);
   }
+  // `npm run sweep -- --shard 1/3` leaves a bare `--`.
+  if (out.at(-1) === '--') out.pop();
   return out;
 }
 
@@ -155,9 +157,12 @@ export function mergeResultsFiles(files: readonly ResultsFile[]): ResultsFile {
     config: first.config,
     runs,
   };
+  // A merge of shards one of which stopped early is partial too (and its headline gives no ratio).
+  const partial = ordered.some((file) => file.status === 'partial');
+  if (ordered.some((file) => file.status !== undefined)) merged.status = partial ? 'partial' : 'complete';
   if (ordered.some((file) => file.headline)) {
     const scenario = ordered.map((file) => file.headline?.scenario).find((s): s is string => typeof s === 'string');
-    merged.headline = { ...first.headline, ...computeHeadline(runs, scenario !== undefined ? { scenario } : {}) };
+    merged.headline = qualifyHeadline({ ...first.headline, ...computeHeadline(runs, scenario !== undefined ? { scenario } : {}) }, partial ? { status: 'partial' } : {});
   }
   return merged;
 }

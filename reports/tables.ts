@@ -4,6 +4,9 @@
  */
 import type { Headline, ResultsFile, RunResult } from './schema.ts';
 import type { ReportSource } from './sources.ts';
+import { formatNumber, formatPercent } from './format.ts';
+import { METRICS, TABLE_METRICS, shown, type Metric } from './metrics.ts';
+import { headlineRatio, sustainedAtTop } from './headline.ts';
 
 /** A table of formatted cells. */
 export interface Table {
@@ -13,20 +16,7 @@ export interface Table {
   readonly rows: ReadonlyArray<readonly string[]>;
 }
 
-/** Fixed, locale-free number formatting: whole numbers from 100, else 1 to 3 decimals (same precision down a column of similar values). */
-export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  const abs = Math.abs(value);
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
-  if (abs >= 1) return value.toFixed(2);
-  return value.toFixed(3);
-}
-
-/** A fraction as a percentage with one decimal. */
-export function formatPercent(value: number): string {
-  return `${(value * 100).toFixed(1)}`;
-}
+export { formatNumber, formatPercent } from './format.ts';
 
 /** Parameters whose value differs within a scenario, per scenario. */
 function varyingParamsByScenario(runs: readonly RunResult[]): Map<string, string[]> {
@@ -39,41 +29,49 @@ function varyingParamsByScenario(runs: readonly RunResult[]): Map<string, string
   return out;
 }
 
+/** A metric's value as a table cell (× its display factor, e.g. the abort rate in %). */
+function metricCell(metric: Metric, run: RunResult, peers: readonly RunResult[]): string {
+  const value = metric.read(run, peers);
+  if (value !== undefined) return metric.display?.unit === '%' ? formatPercent(value) : formatNumber(shown(metric, value));
+  const cap = metric.unfinished?.(run, peers);
+  return cap ? `> ${formatNumber(cap.capS)}` : '–';
+}
+
 /**
- * One row per run: scenario, varying parameters (if any), engine, guests,
- * repetition (if any run has more than one), goodput, abort rate, p99,
- * retries, livelocked, sustained; a Source column first when there are
- * several sources.
+ * One row per run: scenario, varying parameters (if any), engine, cost
+ * profile (when runs differ by profile), guests, repetition (if any run
+ * has more than one), guests started (runs with start times), then the
+ * table metrics of the registry (goodput, abort rate, p99 latency,
+ * retries per transaction), completion time (when any run has one; `> cap`
+ * for a run that did not finish), livelocked, sustained; a Source column
+ * first when there are several sources.
  */
 export function runsTable(sources: readonly ReportSource[]): Table {
-  const all = sources.flatMap((source) => source.file.runs.map((run) => ({ source: source.label, run })));
+  const all = sources.flatMap((source) => source.file.runs.map((run) => ({ source: source.label, run, peers: source.file.runs.filter((other) => other.scenario === run.scenario) })));
   const varying = varyingParamsByScenario(all.map(({ run }) => run));
   const showParams = [...varying.values()].some((names) => names.length > 0);
   const showRep = all.some(({ run }) => run.rep > 0);
+  const showProfile = new Set(all.map(({ run }) => run.profile)).size > 1;
+  const showStarted = all.some(({ run }) => run.guestStarts !== undefined);
+  const completion = METRICS.completionTime;
+  const showCompletion = all.some(({ run, peers }) => completion.read(run, peers) !== undefined || completion.unfinished?.(run, peers) !== undefined);
   const multi = sources.length > 1;
-  const header = [
-    ...(multi ? ['Source'] : []), 'Scenario', ...(showParams ? ['Parameters'] : []), 'Engine', 'Guests', ...(showRep ? ['Rep'] : []),
-    'Goodput (commits/s)', 'Abort rate (%)', 'p99 latency (ms)', 'Retries/txn', 'Livelocked', 'Sustained',
+  const columns: Array<{ header: string; align: 'l' | 'r'; cell: (row: (typeof all)[number]) => string }> = [
+    ...(multi ? [{ header: 'Source', align: 'l' as const, cell: (r: (typeof all)[number]) => r.source }] : []),
+    { header: 'Scenario', align: 'l', cell: (r) => r.run.scenario },
+    ...(showParams ? [{ header: 'Parameters', align: 'l' as const, cell: (r: (typeof all)[number]) => varying.get(r.run.scenario)!.map((name) => `${name}=${r.run.params[name]}`).join(' ') }] : []),
+    { header: 'Engine', align: 'l', cell: (r) => r.run.engine },
+    ...(showProfile ? [{ header: 'Profile', align: 'l' as const, cell: (r: (typeof all)[number]) => r.run.profile ?? '–' }] : []),
+    { header: 'Guests', align: 'r', cell: (r) => String(r.run.guests) },
+    ...(showRep ? [{ header: 'Rep', align: 'r' as const, cell: (r: (typeof all)[number]) => String(r.run.rep) }] : []),
+    ...(showStarted ? [{ header: 'Started', align: 'r' as const, cell: (r: (typeof all)[number]) => (r.run.guestStarts ? String(r.run.guestStarts.length) : '–') }] : []),
+    ...TABLE_METRICS.map((metric) => ({ header: metric.column ?? metric.label, align: 'r' as const, cell: (r: (typeof all)[number]) => metricCell(metric, r.run, r.peers) })),
+    ...(showCompletion ? [{ header: completion.column ?? completion.label, align: 'r' as const, cell: (r: (typeof all)[number]) => metricCell(completion, r.run, r.peers) }] : []),
+    // The livelocked actor classes (`guest`, `toolstack`), or no.
+    { header: 'Livelocked', align: 'l', cell: (r) => (r.run.livelocked ? (r.run.livelockedClasses.length ? r.run.livelockedClasses.join(', ') : 'yes') : 'no') },
+    { header: 'Sustained', align: 'l', cell: (r) => (r.run.sustained ? 'yes' : 'no') },
   ];
-  const align: Array<'l' | 'r'> = [
-    ...(multi ? ['l' as const] : []), 'l', ...(showParams ? ['l' as const] : []), 'l', 'r', ...(showRep ? ['r' as const] : []),
-    'r', 'r', 'r', 'r', 'l', 'l',
-  ];
-  const rows = all.map(({ source, run }) => [
-    ...(multi ? [source] : []),
-    run.scenario,
-    ...(showParams ? [varying.get(run.scenario)!.map((name) => `${name}=${run.params[name]}`).join(' ')] : []),
-    run.engine,
-    String(run.guests),
-    ...(showRep ? [String(run.rep)] : []),
-    formatNumber(run.goodput),
-    formatPercent(run.abortRate),
-    formatNumber(run.latency.p99),
-    formatNumber(run.retries.mean),
-    run.livelocked ? `yes${run.livelockedClasses.length ? ` (${run.livelockedClasses.join(', ')})` : ''}` : 'no',
-    run.sustained ? 'yes' : 'no',
-  ]);
-  return { header, align, rows };
+  return { header: columns.map((c) => c.header), align: columns.map((c) => c.align), rows: all.map((row) => columns.map((c) => c.cell(row))) };
 }
 
 /** The paper's figures if the headline carries them as `paper: { maxSustainedGuests, ratio }`. */
@@ -85,33 +83,56 @@ function paperFigures(headline: Headline): { maxSustainedGuests: Record<string, 
 
 const cell = (value: unknown): string => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : formatNumber(value)) : value === null || value === undefined ? '–' : String(value));
 
+/** `{ low, high }` of the headline's band for a key (`ratio`, `tdbKnee`), when the producer gave one. */
+function bandRange(headline: Headline, key: string): { low: number | null; high: number | null } | undefined {
+  const band = headline.band as Record<string, unknown> | undefined;
+  const range = band && typeof band === 'object' ? (band[key] as { low?: unknown; high?: unknown } | undefined) : undefined;
+  if (!range || typeof range !== 'object') return undefined;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return { low: num(range.low), high: num(range.high) };
+}
+
+/** ` [low – high]` for a band range. */
+const bandText = (range: { low: number | null; high: number | null } | undefined, format: (v: number) => string): string =>
+  range ? ` [${range.low === null ? '–' : format(range.low)} – ${range.high === null ? '–' : format(range.high)}]` : '';
+
 /**
- * Headline table of one file: per engine the max sustained guests (and the
- * paper's figure when the headline has `paper`), then the trie/tdb ratio.
- * Null when the file has no headline.
+ * Headline table of one file: per engine the max sustained guests (`≥ n`
+ * when n is the largest count tried; `[low – high]` when the headline has
+ * a band for it, e.g. `band.tdbKnee`), and the paper's figure when the
+ * headline has `paper`; then the trie/tdb ratio, `≥` when trie sustained
+ * the top of the grid, with `band.ratio`. Null when the file has no headline.
  */
 export function headlineTable(file: ResultsFile): Table | null {
   const headline = file.headline;
   if (!headline) return null;
   const paper = paperFigures(headline);
-  const header = ['Engine', 'Max sustained guests', ...(paper ? ['Paper'] : [])];
+  const top = sustainedAtTop(file);
+  const hasBand = headline.band !== undefined;
+  const header = ['Engine', hasBand ? 'Max sustained guests [band]' : 'Max sustained guests', ...(paper ? ['Paper'] : [])];
   const align: Array<'l' | 'r'> = ['l', 'r', ...(paper ? ['r' as const] : [])];
   const engines = [...new Set([...Object.keys(headline.maxSustainedGuests), ...Object.keys(paper?.maxSustainedGuests ?? {})])];
-  const rows = engines.map((engine) => [engine, cell(headline.maxSustainedGuests[engine]), ...(paper ? [cell(paper.maxSustainedGuests[engine])] : [])]);
-  rows.push([`trie/tdb ratio`, headline.ratio === null ? '–' : headline.ratio.toFixed(2), ...(paper ? [typeof paper.ratio === 'number' ? paper.ratio.toFixed(2) : cell(paper.ratio)] : [])]);
+  const rows = engines.map((engine) => {
+    const value = headline.maxSustainedGuests[engine];
+    const text = `${top[engine] ? '≥ ' : ''}${cell(value)}${bandText(bandRange(headline, `${engine}Knee`), (v) => cell(v))}`;
+    return [engine, text, ...(paper ? [cell(paper.maxSustainedGuests[engine])] : [])];
+  });
+  const ratio = headlineRatio(file);
+  rows.push([`trie/tdb ratio`, `${ratio.ratio === null ? '–' : ratio.text}${bandText(bandRange(headline, 'ratio'), (v) => v.toFixed(2))}`, ...(paper ? [typeof paper.ratio === 'number' ? paper.ratio.toFixed(2) : cell(paper.ratio)] : [])]);
   return { header, align, rows };
 }
 
 /**
- * Headline keys other than `maxSustainedGuests`, `ratio` and `scenario`
- * (and `paper` when it is shown as the Paper column), in file order:
+ * Headline keys other than `maxSustainedGuests`, `ratio`, `scenario`,
+ * `band`, `kneeCurves` (and `paper` when it is shown as the Paper column), in file order:
  * whatever a producer adds (e.g. bench's per-profile figures), shown as is.
  */
 export function otherHeadlineFigures(file: ResultsFile): Array<{ key: string; value: unknown }> {
   const headline = file.headline;
   if (!headline) return [];
-  const shown = ['maxSustainedGuests', 'ratio', 'scenario', ...(paperFigures(headline) ? ['paper'] : [])];
-  return Object.entries(headline).filter(([key]) => !shown.includes(key)).map(([key, value]) => ({ key, value }));
+  // The band is in the table; knee curves are charts.
+  const inTable = ['maxSustainedGuests', 'ratio', 'scenario', 'band', 'kneeCurves', ...(paperFigures(headline) ? ['paper'] : [])];
+  return Object.entries(headline).filter(([key]) => !inTable.includes(key)).map(([key, value]) => ({ key, value }));
 }
 
 /** One line saying where and how a file was made. */

@@ -33,6 +33,19 @@ export interface ActorProgress extends ActorInfo {
   commits: number;
   /** Commit attempts: successful or EAGAIN TRANSACTION_END replies. */
   attempts: number;
+  /**
+   * Start (clock ms) of the logical transaction this actor has open (its
+   * first TRANSACTION_START, retries included), null when none is open.
+   * One still open when the run ends is censored: its delay is at least
+   * the time it has waited so far.
+   */
+  openSinceMs: number | null;
+}
+
+/** An actor's progress plus the retries of its logical transaction still under way (recorder-internal). */
+interface ActorState extends ActorProgress {
+  /** EAGAIN commits not yet accounted for by a finished logical transaction. */
+  openRetries: number;
 }
 
 /** Commit attempts and commits of one actor class in one time bucket. */
@@ -55,7 +68,12 @@ export interface MetricsSnapshot {
   /** Logical transactions finished (committed or given up). */
   readonly logicalTxns: number;
   readonly committedTxns: number;
-  /** Encoded HdrHistograms (compressed base64); values in µs (latencies) or counts (retries). */
+  /**
+   * Encoded HdrHistograms (compressed base64); values in µs (latencies) or
+   * counts (retries). `retries` holds one value per logical transaction that
+   * ended, plus one per actor whose transaction was still retrying when the
+   * snapshot was taken (its retries so far), so every refused attempt counts.
+   */
   readonly requestLatencyUs: string;
   readonly txnLatencyUs: string;
   readonly retries: string;
@@ -102,7 +120,7 @@ export class MetricsRecorder {
   readonly #requestLatency = newHistogram();
   readonly #txnLatency = newHistogram();
   readonly #retries = newHistogram();
-  readonly #actors = new Map<string, ActorProgress>();
+  readonly #actors = new Map<string, ActorState>();
   readonly #classBuckets = new Map<string, Map<number, ClassBucket>>();
   readonly #timeline = new Map<number, [number, number]>();
   readonly #events = new Map<string, [number, number][]>();
@@ -123,7 +141,7 @@ export class MetricsRecorder {
     const progress = this.#actorProgress(actor);
     return {
       onRequest: (type, startMs, endMs, error) => this.#onRequest(progress, type, startMs, endMs, error),
-      onTransaction: (attempts, startMs, endMs, committed) => this.#onTransaction(attempts, startMs, endMs, committed),
+      onTransaction: (attempts, startMs, endMs, committed) => this.#onTransaction(progress, attempts, startMs, endMs, committed),
     };
   }
 
@@ -165,6 +183,12 @@ export class MetricsRecorder {
     for (const [index, pair] of this.#timeline) timeline[index] = [pair[0], pair[1]];
     const events: Record<string, [number, number][]> = {};
     for (const [name, list] of this.#events) events[name] = list.map((e) => [e[0], e[1]]);
+    // Retries of transactions still under way count too: a transaction that
+    // never commits (a livelocked client) is exactly the one whose retries
+    // matter, and leaving it out would report 0 retries at 99 % aborts.
+    const retries = newHistogram();
+    retries.add(this.#retries);
+    for (const actor of this.#actors.values()) if (actor.openRetries > 0) retries.recordValue(actor.openRetries);
     return {
       originMs: this.#originMs,
       bucketMs: this.#bucketMs,
@@ -177,8 +201,8 @@ export class MetricsRecorder {
       committedTxns: this.#committedTxns,
       requestLatencyUs: hdr.encodeIntoCompressedBase64(this.#requestLatency),
       txnLatencyUs: hdr.encodeIntoCompressedBase64(this.#txnLatency),
-      retries: hdr.encodeIntoCompressedBase64(this.#retries),
-      actors: [...this.#actors.values()].map((a) => ({ ...a })),
+      retries: hdr.encodeIntoCompressedBase64(retries),
+      actors: [...this.#actors.values()].map(({ openRetries: _recorderOnly, ...progress }) => ({ ...progress })),
       classBuckets,
       timeline,
       events,
@@ -186,10 +210,10 @@ export class MetricsRecorder {
     };
   }
 
-  #actorProgress(actor: ActorInfo): ActorProgress {
+  #actorProgress(actor: ActorInfo): ActorState {
     let progress = this.#actors.get(actor.id);
     if (!progress) {
-      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0 };
+      progress = { id: actor.id, actorClass: actor.actorClass, isGuest: actor.isGuest, commits: 0, attempts: 0, openSinceMs: null, openRetries: 0 };
       this.#actors.set(actor.id, progress);
     }
     return progress;
@@ -199,7 +223,9 @@ export class MetricsRecorder {
     return Math.max(0, Math.floor((ms - this.#originMs) / this.#bucketMs));
   }
 
-  #onRequest(actor: ActorProgress, type: number, startMs: number, endMs: number, error: string | undefined): void {
+  #onRequest(actor: ActorState, type: number, startMs: number, endMs: number, error: string | undefined): void {
+    // The first start of a logical transaction opens it (retries keep it open), even if its reply comes after the close.
+    if (type === XsType.TRANSACTION_START && actor.openSinceMs === null && startMs <= this.#closedAtMs) actor.openSinceMs = startMs;
     if (endMs > this.#closedAtMs) return;
     this.#requests++;
     this.#requestLatency.recordValue(toMicros(endMs - startMs));
@@ -216,6 +242,7 @@ export class MetricsRecorder {
     else this.#eagain++;
     actor.attempts++;
     if (committed) actor.commits++;
+    else actor.openRetries++;
     const index = this.#bucketOf(endMs);
     let buckets = this.#classBuckets.get(actor.actorClass);
     if (!buckets) this.#classBuckets.set(actor.actorClass, (buckets = new Map()));
@@ -228,12 +255,19 @@ export class MetricsRecorder {
     pair[committed ? 0 : 1]++;
   }
 
-  #onTransaction(attempts: number, startMs: number, endMs: number, committed: boolean): void {
+  #onTransaction(actor: ActorState, attempts: number, startMs: number, endMs: number, committed: boolean): void {
+    // Ended after the close: it was still open when the run ended (censored).
     if (endMs > this.#closedAtMs) return;
+    actor.openSinceMs = null;
     this.#logicalTxns++;
     if (committed) this.#committedTxns++;
     this.#txnLatency.recordValue(toMicros(endMs - startMs));
-    this.#retries.recordValue(Math.max(0, attempts - 1));
+    const retries = Math.max(0, attempts - 1);
+    this.#retries.recordValue(retries);
+    // Its refused attempts are now accounted for: every attempt but the last
+    // when it committed, all of them when it gave up. An actor may run
+    // several transactions at once, so subtract rather than reset.
+    actor.openRetries = Math.max(0, actor.openRetries - (committed ? retries : attempts));
   }
 }
 
@@ -280,6 +314,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
       if (prev) {
         prev.commits += a.commits;
         prev.attempts += a.attempts;
+        prev.openSinceMs ??= a.openSinceMs;
       } else actors.set(a.id, { ...a });
     }
     for (const [cls, buckets] of Object.entries(s.classBuckets)) {
@@ -326,7 +361,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
 export type MetricsSummary = Pick<
   RunResult,
   | 'requests' | 'commits' | 'eagain' | 'otherErrors' | 'logicalTxns' | 'goodput' | 'throughput' | 'abortRate'
-  | 'retries' | 'latency' | 'requestLatency' | 'fairness' | 'timeline' | 'guestStarts'
+  | 'retries' | 'latency' | 'requestLatency' | 'fairness' | 'timeline' | 'guestStarts' | 'openTxns' | 'latencyWithOpen'
 > & {
   /** Events in seconds since the run's start (the SLO's input). */
   readonly events: Record<string, { tS: number; value: number }[]>;
@@ -349,6 +384,19 @@ export function latencySummary(encodedMicros: string): LatencySummary {
 }
 
 /**
+ * Logical-transaction latency over the finished transactions and the ones
+ * still open at the end, each of those counted at its wait so far: a lower
+ * bound of the true distribution when a run stops before they finish.
+ */
+function latencyWithOpen(encodedMicros: string, openWaitsMs: readonly number[]): LatencySummary {
+  // A decoded histogram covers only its own values' range: copy it into one that grows.
+  const h = newHistogram();
+  h.add(hdr.decodeFromCompressedBase64(encodedMicros));
+  for (const ms of openWaitsMs) h.recordValue(toMicros(ms));
+  return latencySummary(hdr.encodeIntoCompressedBase64(h));
+}
+
+/**
  * Turns a (merged) snapshot of a run that lasted `durationS` seconds into
  * the RunResult metric fields. Rates are per second of `durationS`; a
  * zero-length run has rates 0. `guestStarts` comes from `guestStarted`
@@ -356,6 +404,10 @@ export function latencySummary(encodedMicros: string): LatencySummary {
  *
  * A TRANSACTION_END that succeeds counts as a commit: scenarios abort a
  * transaction only when their own code throws, which ends the run anyway.
+ * `retries` (mean, p99, max) is over every logical transaction that ended
+ * in the run and every one still retrying at its end, counted with its
+ * retries so far: a client that never commits weighs in with all its
+ * refused attempts instead of vanishing from the figure.
  */
 export function summarize(snapshot: MetricsSnapshot, durationS: number): MetricsSummary {
   const perSecond = (n: number) => (durationS > 0 ? n / durationS : 0);
@@ -373,6 +425,8 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
     events[name] = list.map(([ms, value]) => ({ tS: ms / 1000, value }));
   }
   const started = events['guestStarted'];
+  const endMs = snapshot.originMs + durationS * 1000;
+  const openWaitsMs = snapshot.actors.filter((a) => a.openSinceMs !== null).map((a) => Math.max(0, endMs - a.openSinceMs!));
   const attemptsTotal = snapshot.commits + snapshot.eagain;
   return {
     requests: snapshot.requests,
@@ -396,6 +450,14 @@ export function summarize(snapshot: MetricsSnapshot, durationS: number): Metrics
     timeline,
     // Cumulative: the k-th start in time order, whichever guest it was (boot-storm starts them in parallel).
     ...(started ? { guestStarts: started.map((e, i) => ({ guest: i + 1, timeS: Math.max(0, e.tS) })) } : {}),
+    ...(openWaitsMs.length ? {
+      openTxns: {
+        count: openWaitsMs.length,
+        meanWaitMs: openWaitsMs.reduce((a, b) => a + b, 0) / openWaitsMs.length,
+        maxWaitMs: Math.max(...openWaitsMs),
+      },
+      latencyWithOpen: latencyWithOpen(snapshot.txnLatencyUs, openWaitsMs),
+    } : {}),
     events,
   };
 }

@@ -48,6 +48,8 @@ export interface DriverFigures {
   readonly daemon: { cpuMs: number | null; rssBytes: number | null };
   /** Driver-specific figures for `extra` (e.g. dropped iterations). */
   readonly extra?: Record<string, number>;
+  /** The run was stopped before its end (its figures cover the time it ran): `status: 'partial'`. */
+  readonly partial?: boolean;
 }
 
 /** Builds and validates the RunResult of one run. */
@@ -55,7 +57,7 @@ export function buildRunResult(plan: RunPlan, scenario: AnyScenario, figures: Dr
   const summary = summarize(figures.snapshot, figures.durationS);
   const verdict = livelockVerdict(figures.snapshot.classBuckets, figures.durationS * 1000, figures.snapshot.bucketMs);
   const params = plan.params as Record<string, ParamValue>;
-  const sustained = sustainedVerdict(scenario, params, {
+  const sloInput = {
     guests: plan.guests,
     durationS: figures.durationS,
     commits: summary.commits,
@@ -66,10 +68,11 @@ export function buildRunResult(plan: RunPlan, scenario: AnyScenario, figures: Dr
     livelocked: verdict.livelocked,
     starved: summary.fairness.starved,
     events: summary.events,
-  });
+  };
+  const sustained = sustainedVerdict(scenario, params, sloInput);
   const extra: Record<string, number> = {
     ...figures.snapshot.counters,
-    ...(scenario.extra ? scenario.extra(params, plan.guests) : {}),
+    ...(scenario.extra ? scenario.extra(params, plan.guests, sloInput) : {}),
     ...(figures.extra ?? {}),
   };
   for (const [errno, n] of Object.entries(figures.snapshot.errors)) extra[`errors.${errno}`] = n;
@@ -98,6 +101,7 @@ export function buildRunResult(plan: RunPlan, scenario: AnyScenario, figures: Dr
     engineCounters: figures.engineCounters,
     daemon: figures.daemon,
     extra,
+    ...(figures.partial ? { status: 'partial' as const } : {}),
   };
   return RunResultSchema.parse(result);
 }

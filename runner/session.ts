@@ -11,6 +11,9 @@ import type { ActorContext, ActorSpec, AnyScenario, ParamValue } from '../scenar
 import { MetricsRecorder } from './metrics.ts';
 import type { MetricsSnapshot } from './metrics.ts';
 import { createRandom } from './random.ts';
+import { runProgress } from './run-progress.ts';
+import { StopCondition } from './stop-condition.ts';
+import type { EndReason } from './stop-condition.ts';
 
 /** Opens a connection for an actor (its domain), measured by `observer`. */
 export type Connector = (actor: ActorSpec<Record<string, ParamValue>>, observer: ClientObserver) => Promise<XsApi>;
@@ -180,6 +183,8 @@ export interface SessionOptions {
   readonly onProgress?: (fraction: number, note: string) => void;
   /** Open model rate per actor (see {@link HostActorsOptions.arrivalRatePerActor}). */
   readonly arrivalRatePerActor?: number;
+  /** Aborting it stops the run at the current clock time (`endedBy: 'stopped'`). */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link runSession} measured. */
@@ -188,7 +193,7 @@ export interface SessionOutcome {
   /** Measured length (s): from the actors' start to the stop. */
   readonly durationS: number;
   /** Why the run ended. */
-  readonly endedBy: 'duration' | 'endWhenDone' | 'allDone';
+  readonly endedBy: EndReason;
 }
 
 /**
@@ -201,13 +206,14 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
   const { scenario, params, guests, seed, clock } = options;
   await scenario.setup({ client: options.setupClient, params, guests, random: createRandom(seed, 'setup') });
   const durationMs = options.durationS * 1000;
-  let stopping = false;
-  let wakeStop: (reason: SessionOutcome['endedBy'] | Error) => void = () => {};
-  const stopped = new Promise<SessionOutcome['endedBy'] | Error>((resolve) => (wakeStop = resolve));
-  const watched = new Set(scenario.endWhenDone);
   const all = scenario.actors(params, guests);
-  let remainingWatched = all.filter((a) => watched.has(a.actorClass)).length;
-  let remaining = all.length;
+  const stop = new StopCondition({
+    actorClasses: all.map((a) => a.actorClass),
+    endWhenDone: scenario.endWhenDone,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  // Actors see the stop once this function has resumed from the wait below (not at the instant it is decided).
+  let stopping = false;
   const originMs = clock.now();
   const host = await hostActors({
     scenario, params, guests, seed, clock, originMs,
@@ -215,30 +221,27 @@ export async function runSession(options: SessionOptions): Promise<SessionOutcom
     connect: options.connect,
     isStopping: () => stopping,
     ...(options.arrivalRatePerActor ? { arrivalRatePerActor: options.arrivalRatePerActor } : {}),
-    onActorDone(actor, error) {
-      if (error) wakeStop(error);
-      remaining--;
-      if (watched.has(actor.actorClass)) remainingWatched--;
-      if (watched.size > 0 && remainingWatched === 0) wakeStop('endWhenDone');
-      else if (remaining === 0) wakeStop('allDone');
-    },
+    onActorDone: (actor, error) => stop.actorDone(actor.actorClass, error),
   });
-  if (all.length === 0) wakeStop('allDone');
   void (async () => {
     const step = durationMs / 100;
     for (let i = 1; i <= 100 && !stopping; i++) {
       await clock.sleep(step);
-      if (!stopping) options.onProgress?.(i / 100, `${((i * step) / 1000).toFixed(1)} s`);
+      if (!stopping && options.onProgress) {
+        const { fraction, note } = runProgress({ elapsedMs: i * step, durationMs, guests, ...host.recorder.totals() });
+        options.onProgress(fraction, note);
+      }
     }
-    wakeStop('duration');
+    stop.end('duration');
   })();
-  const reason = await stopped;
+  await stop.settled;
   stopping = true;
+  stop.dispose();
   const stopMs = Math.min(clock.now(), originMs + durationMs);
   host.recorder.close(stopMs);
   await Promise.race([host.settled, clock.sleep(options.graceMs ?? 2000)]);
   host.close();
   await host.settled;
-  if (reason instanceof Error) throw reason;
-  return { snapshot: host.recorder.snapshot(), durationS: (stopMs - originMs) / 1000, endedBy: reason };
+  if (stop.failedFirst) throw stop.failure;
+  return { snapshot: host.recorder.snapshot(), durationS: (stopMs - originMs) / 1000, endedBy: stop.reason! };
 }

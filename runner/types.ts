@@ -39,8 +39,18 @@ export interface RunPlan {
 /** Progress of a run, for progress bars (stderr). */
 export type ProgressListener = (fraction: number, note: string) => void;
 
+/** Options of one {@link Driver.run}. */
+export interface RunOptions {
+  /**
+   * Aborting it stops the run at once (SIGINT in the CLI): the driver
+   * returns what it measured so far with `status: 'partial'`. A driver that
+   * cannot stop part-way finishes the run.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** Executes run plans. */
 export interface Driver {
   readonly name: 'real' | 'sim';
-  run(plan: RunPlan, onProgress?: ProgressListener): Promise<RunResult>;
+  run(plan: RunPlan, onProgress?: ProgressListener, options?: RunOptions): Promise<RunResult>;
 }

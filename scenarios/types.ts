@@ -102,8 +102,12 @@ export interface Scenario<P extends Record<string, ParamValue>> {
    * the parameters (e.g. paper-7.3's cap × time scale); else `defaultDurationS`.
    */
   durationS?(params: P): number;
-  /** Scenario-specific figures for RunResult.extra (e.g. big-store's `storeNodes`). */
-  extra?(params: P, guests: number): Record<string, number>;
+  /**
+   * Scenario-specific figures for RunResult.extra (e.g. big-store's
+   * `storeNodes`, paper-7.1's `clientsFinished`), from the parameters and,
+   * once the run is measured, the SLO's input (its recorded events).
+   */
+  extra?(params: P, guests: number, input?: SloInput): Record<string, number>;
 }
 
 /** A scenario of any parameter type (the registry's element type). */

@@ -5,13 +5,15 @@
  * finds it), or to `--out <file>`. Progress on stderr.
  */
 import type { CommandModule } from 'yargs';
-import cliProgress from 'cli-progress';
 import * as nodePath from 'node:path';
-import { UsageError } from '../usage-error.ts';
+import { UserError } from '../user-error.ts';
 import { ENGINE_KINDS } from '../../engines/index.ts';
 import type { EngineKind } from '../../engines/index.ts';
 import { availableEngines, calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
 import { profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
+import { checkOutFile } from '../out-dir.ts';
+import { startProgress } from '../progress.ts';
+import { exitOnSignals } from '../stop-signals.ts';
 
 interface CalibrateArgs {
   name?: string;
@@ -33,16 +35,18 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       .option('repetitions', { type: 'number', describe: 'timed repetitions per request kind' }),
   handler: async (args) => {
     const name = args.name ?? defaultCalibratedName();
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new UsageError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new UserError(`--name must be lower-case letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`);
     if (args.repetitions !== undefined && !(Number.isInteger(args.repetitions) && args.repetitions >= 5)) {
-      throw new UsageError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
+      throw new UserError(`--repetitions must be an integer ≥ 5, got ${args.repetitions}`);
     }
     const available = availableEngines();
     const engines = (args.engine.length ? args.engine : available) as EngineKind[];
     const missing = engines.filter((e) => !available.includes(e));
-    if (missing.length) throw new UsageError(`engine ${missing.join(', ')} is not available in this build`);
-    const bar = new cliProgress.SingleBar({ format: 'calibrate [{bar}] {percentage}% | {note}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(100, 0, { note: 'transport' });
+    if (missing.length) throw new UserError(`engine ${missing.join(', ')} is not available in this build`);
+    const file = checkOutFile(args.out ?? nodePath.join(profileCacheDir(), `${name}.json`));
+    exitOnSignals('calibrate');
+    const progress = startProgress({ label: 'calibrate' });
+    progress.update(0, 'transport');
     let profile;
     try {
       profile = await calibrate({
@@ -50,12 +54,12 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         engines,
         quick: args.quick,
         ...(args.repetitions !== undefined ? { repetitions: args.repetitions } : {}),
-        onProgress: (f, note) => bar.update(Math.round(f * 100), { note }),
+        onProgress: (f, note) => progress.update(f, note),
       });
+      progress.stop(true);
     } finally {
-      bar.stop();
+      progress.stop();
     }
-    const file = args.out ?? nodePath.join(profileCacheDir(), `${name}.json`);
     writeProfileFile(file, profile);
     process.stderr.write(`transport ${profile.transport.latencyUs} us one way\n`);
     for (const [engine, costs] of Object.entries(profile.engines)) {

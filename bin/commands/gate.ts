@@ -5,7 +5,6 @@
  */
 import type { CommandModule } from 'yargs';
 import { runGate } from '../../reports/index.ts';
-import { asUsage } from './report.ts';
 
 interface GateArgs {
   results: string;
@@ -30,12 +29,10 @@ export const gateCommand: CommandModule<object, GateArgs> = {
       .example('$0 gate results/ci --baseline results/baseline', 'gate a CI run')
       .example('$0 gate results/ci --baseline results/baseline --update-baseline', 'accept the new figures deliberately') as never,
   handler: async (args) => {
-    const outcome = await asUsage(() =>
-      runGate({
-        results: args.results, baseline: args.baseline, config: args.config,
-        updateBaseline: args['update-baseline'], allowNoVerdict: args['allow-no-verdict'], json: args.json,
-      }),
-    );
+    const outcome = await runGate({
+      results: args.results, baseline: args.baseline, config: args.config,
+      updateBaseline: args['update-baseline'], allowNoVerdict: args['allow-no-verdict'], json: args.json,
+    });
     process.stdout.write(outcome.output);
     if (outcome.message) process.stderr.write(`${outcome.message}\n`);
     process.exitCode = outcome.exitCode;

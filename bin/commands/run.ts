@@ -1,19 +1,27 @@
 /**
  * `xstorm run`: one scenario, one engine (or socket target), one guest
  * count; progress on stderr, a summary table (or `--json`) at the end,
- * results in `results/<id>/results.json`.
+ * results in `results/<id>/`. Every input, `--out` and the target
+ * included, is checked before the run starts; Ctrl-C (SIGINT) or SIGTERM
+ * stops the run and writes what it measured, marked partial.
  */
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../usage-error.ts';
 import { ENGINE_KINDS } from '../../engines/index.ts';
 import { SCENARIO_NAMES } from '../../scenarios/index.ts';
-import { runJson, runsTable } from '../../runner/console.ts';
-import { CliInputError, driverArg, durationFor, paramsArg, runPlans, scenarioArg, setArgs, targetArg, writeResults } from '../../runner/cli-run.ts';
+import { createDriver } from '../../runner/drivers.ts';
+import { targetEngineLabel } from '../../runner/result.ts';
 import type { RunPlan } from '../../runner/types.ts';
+import { checkNumber, checkSocketTarget, durationFor, paramsArg, parseTarget, profileArg, scenarioArg, setArgs } from '../cli-args.ts';
+import { runPlans, writeResults } from '../cli-run.ts';
+import { runJson, runsTable } from '../console.ts';
+import { checkOutDir, freshResultsDir } from '../out-dir.ts';
+import { buildResultsFile, newResultsId } from '../results-io.ts';
+import { signalExitCode, stopOnSignals } from '../stop-signals.ts';
+import { UserError } from '../user-error.ts';
 
 interface RunArgs {
   scenario: string;
-  engine: string;
+  engine?: string;
   target?: string;
   guests?: number;
   duration?: number;
@@ -24,26 +32,8 @@ interface RunArgs {
   rate?: number;
   workers?: number;
   out?: string;
+  force: boolean;
   json: boolean;
-}
-
-/** Checks a numeric flag; NaN and out-of-range values are usage errors. */
-export function checkNumber(name: string, value: number | undefined, opts: { integer?: boolean; min?: number; positive?: boolean }): void {
-  if (value === undefined) return;
-  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number`);
-  if (opts.integer && !Number.isInteger(value)) throw new UsageError(`--${name} must be an integer, got ${value}`);
-  if (opts.positive && !(value > 0)) throw new UsageError(`--${name} must be positive, got ${value}`);
-  if (opts.min !== undefined && value < opts.min) throw new UsageError(`--${name} must be ≥ ${opts.min}, got ${value}`);
-}
-
-/** Maps the runner's CLI input errors to usage errors (exit 2). */
-export async function asUsageError<T>(work: () => Promise<T> | T): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CliInputError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -52,8 +42,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (yargs) =>
     yargs
       .option('scenario', { type: 'string', demandOption: true, describe: `workload: ${SCENARIO_NAMES.join(', ')}` })
-      .option('engine', { type: 'string', default: 'trie', describe: `engine behind xstorm's daemon: ${ENGINE_KINDS.join(', ')}` })
+      // No yargs default: a default would count as given and conflict with --target.
+      .option('engine', { type: 'string', describe: `engine behind xstorm's daemon: ${ENGINE_KINDS.join(', ')} (default trie)` })
       .option('target', { type: 'string', describe: 'socket:<path>[=label]: drive any xenstored over its Unix socket instead' })
+      .conflicts('target', 'engine')
       .option('guests', { type: 'number', describe: 'guest count (default: the scenario\'s)' })
       .option('duration', { type: 'number', describe: 'run length in seconds (default: the scenario\'s)' })
       .option('seed', { type: 'number', default: 1, describe: 'seed of the actors\' PRNGs' })
@@ -63,6 +55,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('rate', { type: 'number', describe: 'open model: iterations/s over all guests (default: closed model)' })
       .option('workers', { type: 'number', describe: 'worker threads for the real driver (default: cores − 1)' })
       .option('out', { type: 'string', describe: 'results directory (default results/<id>)' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace the results already in --out' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object on stdout' })
       .example('$0 run --scenario short-txn --engine tdb --guests 16 --set sharedFraction=0.2', 'tdb under 16 guests')
       .example('$0 run --scenario paper-7.3 --engine trie --guests 40 --set timeScale=0.05', 'the headline, 20× compressed')
@@ -73,34 +66,55 @@ export const runCommand: CommandModule<object, RunArgs> = {
     checkNumber('seed', args.seed, { integer: true });
     checkNumber('rate', args.rate, { positive: true });
     checkNumber('workers', args.workers, { integer: true, positive: true });
-    const { plan, driver } = await asUsageError(async () => {
-      const scenario = scenarioArg(args.scenario);
-      const { raw, issues } = setArgs(args.set);
-      const params = paramsArg(scenario, raw, issues);
-      const target = targetArg(args.target ?? args.engine);
-      if (target.kind === 'socket' && args.driver === 'sim') throw new CliInputError('--target socket: needs --driver real');
-      const plan: RunPlan = {
-        scenario: scenario.name,
-        params,
-        guests: args.guests ?? scenario.defaultGuests,
-        seed: args.seed,
-        durationS: durationFor(scenario, params, args.duration),
-        target,
-        rep: 0,
-        ...(args.profile !== undefined ? { profile: args.profile } : args.driver === 'sim' ? { profile: 'xen-2009' } : {}),
-        ...(args.rate !== undefined ? { arrivalRate: args.rate } : {}),
-      };
-      const driver = await driverArg(args.driver, args.profile, args.workers ? { workers: args.workers } : {});
-      return { plan, driver };
+    const scenario = scenarioArg(args.scenario);
+    const { raw, issues } = setArgs(args.set);
+    const params = paramsArg(scenario, raw, issues);
+    const target = parseTarget(args.target ?? args.engine ?? 'trie');
+    if (target.kind === 'socket' && args.driver === 'sim') throw new UserError('--target socket: needs --driver real');
+    if (args.profile !== undefined && args.driver !== 'sim') throw new UserError('--profile applies to --driver sim only');
+    const profile = args.driver === 'sim' ? profileArg(args.profile ?? 'xen-2009') : undefined;
+    const plan: RunPlan = {
+      scenario: scenario.name,
+      params,
+      guests: args.guests ?? scenario.defaultGuests,
+      seed: args.seed,
+      durationS: durationFor(scenario, params, args.duration),
+      target,
+      rep: 0,
+      ...(profile ? { profile: profile.name } : {}),
+      ...(args.rate !== undefined ? { arrivalRate: args.rate } : {}),
+    };
+    const id = newResultsId('run', `${plan.scenario}-${targetEngineLabel(target)}-g${plan.guests}`);
+    const dir = checkOutDir(args.out ?? freshResultsDir(id), { force: args.force });
+    await checkSocketTarget(target);
+    const driver = await createDriver(args.driver, profile, args.workers ? { workers: args.workers } : {});
+
+    const stopper = stopOnSignals({
+      stopping: driver.name === 'real'
+        ? 'stopping the run; what it measured will be written, marked partial'
+        : 'the simulated driver cannot stop a run part-way: it finishes, then its results are written',
     });
-    const [result] = await runPlans(driver, [plan], { quiet: false });
-    const config = { command: 'run', ...plan, driver: driver.name };
-    const path = await writeResults('run', `${plan.scenario}-${result!.engine}-g${plan.guests}`, [result!], config as Record<string, unknown>, args.out, { artefacts: true });
-    if (args.json) process.stdout.write(`${JSON.stringify(runJson(result!, path))}\n`);
-    else {
-      process.stdout.write(`${runsTable([result!])}\n`);
-      process.stdout.write(`SLO (${result!.slo.description}): ${result!.slo.ok ? 'held' : 'failed'} — ${result!.slo.detail}\n`);
-      process.stdout.write(`results: ${path}\n`);
+    try {
+      const { results, stopped } = await runPlans(driver, [plan], { label: 'run', signal: stopper.signal });
+      const signal = stopper.received();
+      const result = results[0];
+      if (!result) {
+        process.stderr.write('xstorm run: stopped before the run started; nothing written\n');
+        process.exitCode = signalExitCode(signal ?? 'SIGINT');
+        return;
+      }
+      const config = { command: 'run', ...plan, driver: driver.name };
+      const path = await writeResults(dir, buildResultsFile({ kind: 'run', id, config, runs: [result] }), true);
+      if (args.json) process.stdout.write(`${JSON.stringify(runJson(result, path))}\n`);
+      else {
+        process.stdout.write(`${runsTable([result])}\n`);
+        process.stdout.write(`SLO (${result.slo.description}): ${result.slo.ok ? 'held' : 'failed'} — ${result.slo.detail}\n`);
+        if (result.status === 'partial') process.stdout.write(`partial: stopped by ${signal ?? 'a signal'} after ${result.durationS.toFixed(1)} of ${plan.durationS} s\n`);
+        process.stdout.write(`results: ${path}\n`);
+      }
+      if (stopped && signal) process.exitCode = signalExitCode(signal);
+    } finally {
+      stopper.dispose();
     }
   },
 };

@@ -6,7 +6,9 @@
  * file-backed store is consistent).
  */
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../usage-error.ts';
+import { existsSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { UserError } from '../user-error.ts';
 
 interface ServeArgs {
   engine: string;
@@ -32,21 +34,21 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('dir', { type: 'string', describe: 'where a file-backed engine keeps its store (default: a temp dir removed on exit)' })
       .option('max-nodes-per-domain', { type: 'number', describe: 'node quota of unprivileged domains (engine option)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'log only warnings and errors' })
-      .example('$0 serve --engine trie --socket /tmp/xs/socket', 'then: XENSTORED_PATH=/tmp/xs/socket xenstore-ls')
+      .example('mkdir -p /tmp/xs && $0 serve --engine trie --socket /tmp/xs/socket', 'then: XENSTORED_PATH=/tmp/xs/socket xenstore-ls (Debian: apt-get install xenstore-utils)')
       .strict(),
   handler: async (argv) => {
     const { createEngine, isEngineKind, ENGINE_KINDS } = await import('../../engines/index.ts');
     const { Daemon, serveDaemonOnSocket } = await import('../../daemon/index.ts');
     const { defaultSocketPath } = await import('../../protocol/socket.ts');
     if (!isEngineKind(argv.engine)) {
-      throw new UsageError(`unknown engine ${JSON.stringify(argv.engine)}; expected one of ${ENGINE_KINDS.join(', ')}`);
+      throw new UserError(`unknown engine ${JSON.stringify(argv.engine)}; expected one of ${ENGINE_KINDS.join(', ')}`);
     }
     const maxNodes = argv['max-nodes-per-domain'];
     if (maxNodes !== undefined && (!Number.isInteger(maxNodes) || maxNodes < 1)) {
-      throw new UsageError('--max-nodes-per-domain must be a positive integer');
+      throw new UserError('--max-nodes-per-domain must be a positive integer');
     }
     const socketPath = argv.socket ?? defaultSocketPath();
-    if (Buffer.byteLength(socketPath) > 107) throw new UsageError(`socket path longer than 107 bytes: ${socketPath}`);
+    if (Buffer.byteLength(socketPath) > 107) throw new UserError(`socket path longer than 107 bytes: ${socketPath}`);
 
     const log = (level: string, message: string): void => {
       if (argv.quiet && level === 'info') return;
@@ -62,7 +64,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       server = await serveDaemonOnSocket(daemon, socketPath, { log: (m) => log('warn', m) });
     } catch (error) {
       daemon.close();
-      throw new UsageError(`cannot listen on ${socketPath}: ${(error as Error).message}`);
+      const missingDir = existsSync(nodePath.dirname(socketPath)) ? '' : ` (its directory does not exist: mkdir -p ${nodePath.dirname(socketPath)})`;
+      throw new UserError(`cannot listen on ${socketPath}: ${(error as Error).message}${missingDir}`);
     }
     log('info', `engine ${argv.engine} serving ${socketPath} (pid ${process.pid})`);
 

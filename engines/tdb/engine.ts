@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { createRequire } from 'node:module';
 import { XsError } from '../common/errors.ts';
 import { baseName, parentPath, validateAbsolutePath, validateValue } from '../common/paths.ts';
 import { ROOT_PERMS, checkAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
@@ -19,6 +18,9 @@ import type { Counters } from './file.ts';
 import { UndoJournal } from './journal.ts';
 import { crashPoint } from './crash.ts';
 import type { NodeData } from './layout.ts';
+import { FileStorage } from './storage.ts';
+import type { StorageBackend } from './storage.ts';
+import { MemoryStorage } from './memory-storage.ts';
 
 /** Name of the live database file inside the store directory. */
 export const TDB_FILE_NAME = 'tdb';
@@ -36,18 +38,12 @@ export const TDB_COUNTER_NAMES = [
   'journalWrites', 'journalBytes',
 ] as const;
 
-interface FileLock {
-  tryLock(fd: number): boolean;
-  waitForLockSync(fd: number): void;
-  unlock(fd: number): void;
-}
-const fileLock = createRequire(import.meta.url)('fs-native-extensions') as FileLock;
-
 interface Transaction {
   readonly id: number;
   readonly domid: number;
   readonly file: TdbFile;
-  readonly copyPath: string;
+  /** Name of the transaction's copy in the store's storage. */
+  readonly copyName: string;
   /** Global generation when the transaction started. */
   readonly generation: number;
   /** Paths changed, in order, each once (xenstored's add_change_node). */
@@ -63,12 +59,56 @@ function zeroCounters(): Counters {
   return c;
 }
 
+/**
+ * The storage backend that `options` ask for. `file` (the default) uses
+ * `options.dir`, created if missing, or a fresh temp dir removed on close;
+ * `memory` takes no dir. An unusable dir fails here, at once, with EINVAL.
+ */
+function openStorage(options: EngineOptions): StorageBackend {
+  const kind = options.storage ?? 'file';
+  if (kind === 'memory') {
+    if (options.dir !== undefined) throw new XsError('EINVAL', 'tdb: a memory store takes no dir (dir is for storage "file")');
+    return new MemoryStorage();
+  }
+  if (kind !== 'file') throw new XsError('EINVAL', `tdb: unknown storage ${JSON.stringify(kind)}; expected "file" or "memory"`);
+  if (options.dir === undefined) return new FileStorage(fs.mkdtempSync(nodePath.join(os.tmpdir(), 'xstorm-tdb-')), true);
+  makeDirectory(options.dir);
+  return new FileStorage(options.dir, false);
+}
+
+/**
+ * `mkdir -p`, one level at a time. (Node's recursive mkdirSync never returns
+ * for a path under /proc: it retries the ENOENT of a parent it cannot create.)
+ */
+function makeDirectory(dir: string): void {
+  const full = nodePath.resolve(dir);
+  const missing: string[] = [];
+  for (let at = full; !isDirectory(at); at = nodePath.dirname(at)) {
+    if (fs.existsSync(at)) throw new XsError('EINVAL', `tdb: store dir ${dir}: ${at} is not a directory`);
+    missing.push(at);
+    if (nodePath.dirname(at) === at) break;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      fs.mkdirSync(missing[i]!);
+    } catch (error) {
+      throw new XsError('EINVAL', `tdb: cannot create store dir ${dir}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The engine; build it with {@link createTdbEngine}. */
 export class TdbEngine implements Engine {
   readonly kind: EngineKind = 'tdb';
-  readonly #dir: string;
-  readonly #ownsDir: boolean;
-  readonly #livePath: string;
+  readonly #storage: StorageBackend;
   readonly #maxNodes: number;
   readonly #c: Counters = zeroCounters();
   readonly #journal: UndoJournal;
@@ -82,21 +122,20 @@ export class TdbEngine implements Engine {
 
   constructor(options: EngineOptions) {
     this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
-    this.#ownsDir = options.dir === undefined;
-    this.#dir = options.dir ?? fs.mkdtempSync(nodePath.join(os.tmpdir(), 'xstorm-tdb-'));
-    fs.mkdirSync(this.#dir, { recursive: true });
-    this.#livePath = nodePath.join(this.#dir, TDB_FILE_NAME);
-    for (const name of fs.readdirSync(this.#dir)) {
-      if (name.startsWith(TDB_COPY_PREFIX) || name === `${TDB_FILE_NAME}.init`) fs.rmSync(nodePath.join(this.#dir, name), { force: true });
+    this.#storage = openStorage(options);
+    const storage = this.#storage;
+    for (const name of storage.list()) {
+      if (name.startsWith(TDB_COPY_PREFIX) || name === `${TDB_FILE_NAME}.init`) storage.remove(name);
     }
-    if (!fs.existsSync(this.#livePath)) this.#initialise();
-    this.#live = TdbFile.open(this.#livePath, this.#c);
-    this.#journal = new UndoJournal(nodePath.join(this.#dir, TDB_JOURNAL_NAME), this.#c);
+    if (!storage.exists(TDB_FILE_NAME)) this.#initialise();
+    this.#live = TdbFile.open(storage, TDB_FILE_NAME, this.#c);
+    this.#journal = new UndoJournal(storage.openOrCreate(TDB_JOURNAL_NAME), this.#c);
+    this.#c.fileOpens!++;
     this.#lock(this.#live);
     try {
       this.#journal.recover(this.#live);
-      if (fs.fstatSync(this.#live.fd).size > this.#live.size) fs.ftruncateSync(this.#live.fd, this.#live.size);
-      if (!this.#live.fetchNode('/')) throw new Error(`${this.#livePath}: store has no root node`);
+      if (this.#live.storage.physicalSize() > this.#live.size) this.#live.storage.truncate(this.#live.size);
+      if (!this.#live.fetchNode('/')) throw new Error(`${this.#live.path}: store has no root node`);
       this.#live.traverse((_path, node) => this.#addOwned(null, permsOwner(node.perms), 1));
     } finally {
       this.#unlock(this.#live);
@@ -107,22 +146,22 @@ export class TdbEngine implements Engine {
 
   /** A fresh store holds only `/`; built under another name and renamed so a crash never leaves half a file. */
   #initialise(): void {
-    const initPath = `${this.#livePath}.init`;
-    const file = TdbFile.create(initPath, this.#c);
+    const initName = `${TDB_FILE_NAME}.init`;
+    const file = TdbFile.create(this.#storage, initName, this.#c);
     file.storeNode('/', { perms: [...ROOT_PERMS], value: '', children: [] });
     file.close();
-    fs.renameSync(initPath, this.#livePath);
+    this.#storage.rename(initName, TDB_FILE_NAME);
   }
 
   // ---- plumbing ----------------------------------------------------------
 
   #lock(file: TdbFile): void {
-    if (!fileLock.tryLock(file.fd)) fileLock.waitForLockSync(file.fd);
+    file.storage.lock();
     this.#c.lockAcquisitions!++;
   }
 
   #unlock(file: TdbFile): void {
-    fileLock.unlock(file.fd);
+    file.storage.unlock();
   }
 
   #tx(domid: number, txId: number): Transaction | null {
@@ -351,21 +390,21 @@ export class TdbEngine implements Engine {
     this.#c.txStarts!++;
     this.#tx(domid, 0);
     const id = this.#nextTxId++;
-    const copyPath = nodePath.join(this.#dir, `${TDB_COPY_PREFIX}${id}`);
+    const copyName = `${TDB_COPY_PREFIX}${id}`;
     let file: TdbFile;
     this.#lock(this.#live);
     try {
       // tdb_copy: the whole database goes to a new file, which the transaction opens.
-      fs.copyFileSync(this.#livePath, copyPath);
+      this.#storage.copy(TDB_FILE_NAME, copyName);
       this.#c.fileCopies!++;
       this.#c.bytesCopied! += this.#live.size;
       crashPoint('copy-done');
-      file = TdbFile.open(copyPath, this.#c);
+      file = TdbFile.open(this.#storage, copyName, this.#c);
     } finally {
       this.#unlock(this.#live);
     }
     this.#txs.set(id, {
-      id, domid, file, copyPath,
+      id, domid, file, copyName,
       generation: this.#generation,
       changes: [],
       changeSet: new Set(),
@@ -392,7 +431,7 @@ export class TdbEngine implements Engine {
     this.#lock(old);
     try {
       crashPoint('commit-before-rename');
-      fs.renameSync(tx.copyPath, this.#livePath);
+      this.#storage.rename(tx.copyName, TDB_FILE_NAME);
       this.#c.renames!++;
       crashPoint('commit-after-rename');
     } finally {
@@ -400,7 +439,7 @@ export class TdbEngine implements Engine {
     }
     // replace_tdb: the transaction's open handle becomes the live database.
     old.close();
-    tx.file.renamed(this.#livePath);
+    tx.file.renamed(this.#storage.displayName(TDB_FILE_NAME));
     this.#live = tx.file;
     for (const [owner, delta] of tx.ownerDeltas) this.#addOwned(null, owner, delta);
     this.#generation++;
@@ -410,7 +449,7 @@ export class TdbEngine implements Engine {
 
   #discard(tx: Transaction): void {
     tx.file.close();
-    fs.rmSync(tx.copyPath, { force: true });
+    this.#storage.remove(tx.copyName);
   }
 
   counters(): Record<string, number> {
@@ -424,6 +463,6 @@ export class TdbEngine implements Engine {
     this.#txs.clear();
     this.#live.close();
     this.#journal.close();
-    if (this.#ownsDir) fs.rmSync(this.#dir, { recursive: true, force: true });
+    this.#storage.dispose();
   }
 }

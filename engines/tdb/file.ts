@@ -1,7 +1,7 @@
 /**
  * One TDB-like database file, read and written at offsets through its file
  * descriptor (pread/pwrite, like xenstored's tdb.c, which is built without
- * mmap). Records live in hash chains hanging off HASH_SIZE buckets; freed
+ * mmap), on either storage backend (storage.ts). Records live in hash chains hanging off HASH_SIZE buckets; freed
  * records go on a free list and are reused best-fit (split when much larger
  * than needed), otherwise the file grows at its end. See layout.ts.
  *
@@ -10,7 +10,6 @@
  * header on every change). The free-list head, bucket heads and records are
  * read from the file on every access.
  */
-import * as fs from 'node:fs';
 import {
   DATA_START, FILE_MAGIC, FILE_VERSION, HASH_SIZE, HDR, HEADER_SIZE, MIN_SPLIT_BODY, REC,
   RECORD_HEADER, REC_FREE, REC_LIVE, align, bucketOffset, decodeNode, encodeNode, hashKey,
@@ -18,6 +17,7 @@ import {
 import type { NodeData } from './layout.ts';
 import type { UndoJournal } from './journal.ts';
 import { crashPoint } from './crash.ts';
+import type { StorageBackend, StorageFile } from './storage.ts';
 
 /** The engine's work counters (shared by every file the engine opens). */
 export type Counters = Record<string, number>;
@@ -47,7 +47,8 @@ interface RecordView {
 /** A TDB-like file opened read-write. */
 export class TdbFile {
   #path: string;
-  readonly fd: number;
+  /** The open file (descriptor) on its backend. */
+  readonly storage: StorageFile;
   /** Undo journal recording every write while a live operation runs, or null. */
   journal: UndoJournal | null = null;
   #size: number;
@@ -56,9 +57,9 @@ export class TdbFile {
   readonly #c: Counters;
   readonly #u32 = Buffer.alloc(4);
 
-  private constructor(path: string, fd: number, c: Counters) {
+  private constructor(path: string, storage: StorageFile, c: Counters) {
     this.#path = path;
-    this.fd = fd;
+    this.storage = storage;
     this.#c = c;
     const hdr = Buffer.alloc(HEADER_SIZE);
     this.#read(hdr, 0);
@@ -71,27 +72,27 @@ export class TdbFile {
   }
 
   /** Creates a fresh file holding the header and empty buckets (O_EXCL, like xenstored). */
-  static create(path: string, c: Counters): TdbFile {
-    const fd = fs.openSync(path, 'wx+', 0o640);
+  static create(backend: StorageBackend, name: string, c: Counters): TdbFile {
+    const storage = backend.create(name);
     c.fileOpens!++;
     const init = Buffer.alloc(DATA_START);
     FILE_MAGIC.copy(init, 0);
     init.writeUInt32LE(FILE_VERSION, HDR.version);
     init.writeUInt32LE(HASH_SIZE, HDR.hashSize);
     init.writeUInt32LE(DATA_START, HDR.dataEnd);
-    fs.writeSync(fd, init, 0, init.length, 0);
+    storage.write(init, 0);
     c.bytesWritten! += init.length;
-    return new TdbFile(path, fd, c);
+    return new TdbFile(backend.displayName(name), storage, c);
   }
 
   /** Opens an existing file. */
-  static open(path: string, c: Counters): TdbFile {
-    const fd = fs.openSync(path, 'r+');
+  static open(backend: StorageBackend, name: string, c: Counters): TdbFile {
+    const storage = backend.open(name);
     c.fileOpens!++;
     try {
-      return new TdbFile(path, fd, c);
+      return new TdbFile(backend.displayName(name), storage, c);
     } catch (e) {
-      fs.closeSync(fd);
+      storage.close();
       throw e;
     }
   }
@@ -120,13 +121,13 @@ export class TdbFile {
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.storage.close();
   }
 
   // ---- raw I/O -----------------------------------------------------------
 
   #read(buf: Buffer, off: number): number {
-    const n = fs.readSync(this.fd, buf, 0, buf.length, off);
+    const n = this.storage.read(buf, off);
     this.#c.bytesRead! += n;
     return n;
   }
@@ -134,7 +135,7 @@ export class TdbFile {
   /** Writes `buf` at `off`, journalling the bytes it overwrites first. */
   write(buf: Buffer, off: number): void {
     if (this.journal) this.journal.record(this, off, buf.length);
-    fs.writeSync(this.fd, buf, 0, buf.length, off);
+    this.storage.write(buf, off);
     this.#c.bytesWritten! += buf.length;
     if (this.journal) crashPoint('live-write');
   }
@@ -142,7 +143,7 @@ export class TdbFile {
   /** Reads `len` bytes at `off` without counting them as store work (journal use). */
   readRaw(off: number, len: number): Buffer {
     const buf = Buffer.allocUnsafe(len);
-    const n = fs.readSync(this.fd, buf, 0, len, off);
+    const n = this.storage.read(buf, off);
     return n === len ? buf : buf.subarray(0, n);
   }
 
@@ -205,7 +206,7 @@ export class TdbFile {
     const full = Buffer.allocUnsafe(len);
     buf.copy(full, 0);
     const rest = full.subarray(buf.length);
-    const n = fs.readSync(this.fd, rest, 0, rest.length, off + buf.length);
+    const n = this.storage.read(rest, off + buf.length);
     this.#c.bytesRead! += n;
     return full;
   }

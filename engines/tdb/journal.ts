@@ -13,9 +13,9 @@
  * Nothing is fsynced: like xenstored, the store survives a killed process
  * (the page cache keeps every completed write), not a power cut.
  */
-import * as fs from 'node:fs';
 import type { Counters, TdbFile } from './file.ts';
 import { crashPoint } from './crash.ts';
+import type { StorageFile } from './storage.ts';
 
 const JOURNAL_MAGIC = 0x4a524e4c; // 'JRNL'
 const JOURNAL_HEADER = 8;
@@ -30,14 +30,14 @@ function checksum(off: number, bytes: Buffer): number {
 
 /** The undo journal beside a store file. */
 export class UndoJournal {
-  readonly #fd: number;
+  readonly #file: StorageFile;
   readonly #c: Counters;
   #pos = 0;
   #baseSize = 0;
 
-  constructor(path: string, c: Counters) {
-    this.#fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+', 0o640);
-    c.fileOpens!++;
+  /** Keeps the journal in `file` (opened or created by the caller, who counts the open). */
+  constructor(file: StorageFile, c: Counters) {
+    this.#file = file;
     this.#c = c;
   }
 
@@ -54,7 +54,7 @@ export class UndoJournal {
       const hdr = Buffer.allocUnsafe(JOURNAL_HEADER);
       hdr.writeUInt32LE(JOURNAL_MAGIC, 0);
       hdr.writeUInt32LE(this.#baseSize, 4);
-      fs.writeSync(this.#fd, hdr, 0, JOURNAL_HEADER, 0);
+      this.#file.write(hdr, 0);
       this.#pos = JOURNAL_HEADER;
       this.#c.journalBytes! += JOURNAL_HEADER;
     }
@@ -66,7 +66,7 @@ export class UndoJournal {
     entry.writeUInt32LE(old.length, 4);
     entry.writeUInt32LE(checksum(off, old), 8);
     old.copy(entry, ENTRY_HEADER);
-    fs.writeSync(this.#fd, entry, 0, entry.length, this.#pos);
+    this.#file.write(entry, this.#pos);
     this.#pos += entry.length;
     this.#c.journalWrites!++;
     this.#c.journalBytes! += entry.length;
@@ -76,7 +76,7 @@ export class UndoJournal {
   /** Ends the operation: the journal is emptied, the changes stay. */
   end(file: TdbFile): void {
     file.journal = null;
-    if (this.#pos !== 0) fs.ftruncateSync(this.#fd, 0);
+    if (this.#pos !== 0) this.#file.truncate(0);
     this.#pos = 0;
   }
 
@@ -85,7 +85,7 @@ export class UndoJournal {
     file.journal = null;
     if (this.#pos !== 0) this.recover(file);
     else if (file.size !== this.#baseSize) {
-      fs.ftruncateSync(file.fd, this.#baseSize);
+      file.storage.truncate(this.#baseSize);
       file.reloadHeader();
     }
     this.#pos = 0;
@@ -96,15 +96,15 @@ export class UndoJournal {
    * number of entries undone (0 when the journal was empty).
    */
   recover(file: TdbFile): number {
-    const size = fs.fstatSync(this.#fd).size;
+    const size = this.#file.physicalSize();
     if (size < JOURNAL_HEADER) {
-      if (size !== 0) fs.ftruncateSync(this.#fd, 0);
+      if (size !== 0) this.#file.truncate(0);
       return 0;
     }
     const all = Buffer.allocUnsafe(size);
-    fs.readSync(this.#fd, all, 0, size, 0);
+    this.#file.read(all, 0);
     if (all.readUInt32LE(0) !== JOURNAL_MAGIC) {
-      fs.ftruncateSync(this.#fd, 0);
+      this.#file.truncate(0);
       return 0;
     }
     const baseSize = all.readUInt32LE(4);
@@ -122,15 +122,15 @@ export class UndoJournal {
     }
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i]!;
-      fs.writeSync(file.fd, e.bytes, 0, e.bytes.length, e.off);
+      file.storage.write(e.bytes, e.off);
     }
-    fs.ftruncateSync(file.fd, baseSize);
-    fs.ftruncateSync(this.#fd, 0);
+    file.storage.truncate(baseSize);
+    this.#file.truncate(0);
     file.reloadHeader();
     return entries.length;
   }
 
   close(): void {
-    fs.closeSync(this.#fd);
+    this.#file.close();
   }
 }

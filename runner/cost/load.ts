@@ -9,6 +9,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CostProfileError, parseProfile } from './schema.ts';
 import type { CostProfile } from './schema.ts';
+import { applyVariant, VARIANT_SEPARATOR } from './variants.ts';
 
 /** Directory of the built-in profiles. */
 export const BUILTIN_PROFILE_DIR = nodePath.join(nodePath.dirname(fileURLToPath(import.meta.url)), 'profiles');
@@ -46,12 +47,16 @@ export function readProfileFile(file: string): CostProfile {
 }
 
 /**
- * Loads a profile by built-in name, cached calibrated name, or file path.
+ * Loads a profile by built-in name, cached calibrated name, or file path;
+ * `<name>~<variant>` is a named variant of a profile (its band's ends).
  * Throws {@link CostProfileError} (naming what exists) when nothing matches
  * or the profile is invalid.
  */
 export function loadProfile(nameOrFile: string, env: NodeJS.ProcessEnv = process.env): CostProfile {
   if (looksLikePath(nameOrFile)) return readProfileFile(nameOrFile);
+  const tilde = nameOrFile.indexOf(VARIANT_SEPARATOR);
+  // `xen-2009~copy-slow`: a named variant of a profile (runner/cost/variants.ts).
+  if (tilde > 0) return applyVariant(loadProfile(nameOrFile.slice(0, tilde), env), nameOrFile.slice(tilde + 1));
   const builtin = nodePath.join(BUILTIN_PROFILE_DIR, `${nameOrFile}.json`);
   if (fs.existsSync(builtin)) return readProfileFile(builtin);
   const cached = nodePath.join(profileCacheDir(env), `${nameOrFile}.json`);

@@ -44,6 +44,30 @@ export const EngineCostsSchema = z.strictObject({
 });
 export type EngineCosts = z.infer<typeof EngineCostsSchema>;
 
+/**
+ * A named variant of a profile: the prices of one end of one of its
+ * unknowns (e.g. the TDB copy bandwidth at the slow end of what the paper's
+ * §7.1 allows), as overrides of the profile's engine prices. `xstorm bench`
+ * runs the §7.3 prediction under each variant to show the result as a band
+ * (runner/cost/variants.ts applies one).
+ */
+export const ProfileVariantSchema = z.strictObject({
+  /** Lower-case id, unique in the profile; the variant profile is named `<profile>~<id>`. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits or "-"'),
+  /** The unknown this variant is one end of (e.g. `copy-bandwidth`, `request-base`, `layout`). */
+  unknown: z.string().min(1),
+  /** One line: what this end assumes. */
+  label: z.string().min(1),
+  /** Parameters of paper-7.1 under which the variant's prices were fitted (e.g. `layout`), for the record and for re-checks. */
+  p71Params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Price overrides per engine. */
+  engines: z.record(z.string(), z.strictObject({
+    requestBaseUs: Micros.optional(),
+    counters: z.record(z.string().min(1), Micros).optional(),
+  })),
+});
+export type ProfileVariant = z.infer<typeof ProfileVariantSchema>;
+
 /** One cited source. */
 export const SourceSchema = z.strictObject({
   id: z.string().min(1),
@@ -56,8 +80,8 @@ export const SourceSchema = z.strictObject({
 export const CostProfileSchema = z
   .strictObject({
     profileVersion: z.literal(PROFILE_VERSION),
-    /** Lower-case name, e.g. `xen-2009`, `calibrated-myhost`. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+    /** Lower-case name, e.g. `xen-2009`, `calibrated-myhost`, `xen-2009~copy-slow` (a variant). */
+    name: z.string().regex(/^[a-z0-9][a-z0-9._~-]*$/, 'lower-case letters, digits, ".", "_", "~" or "-"'),
     description: z.string().min(1),
     /** The machine the costs describe. */
     machine: z.strictObject({
@@ -113,6 +137,8 @@ export const CostProfileSchema = z
     engines: z.record(z.string(), EngineCostsSchema),
     /** How free parameters were fitted (documentation; not used for pricing). */
     fit: z.record(z.string(), z.unknown()).optional(),
+    /** Named variants: the ends of the profile's unknowns (see {@link ProfileVariantSchema}). */
+    variants: z.array(ProfileVariantSchema).optional(),
   })
   .superRefine((profile, ctx) => {
     for (const kind of Object.keys(profile.engines)) {
@@ -124,6 +150,14 @@ export const CostProfileSchema = z
     profile.sources.forEach((s, i) => {
       if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id ${s.id}` });
       ids.add(s.id);
+    });
+    const variantIds = new Set<string>();
+    (profile.variants ?? []).forEach((v, i) => {
+      if (variantIds.has(v.id)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `duplicate variant id ${v.id}` });
+      variantIds.add(v.id);
+      for (const kind of Object.keys(v.engines)) {
+        if (!profile.engines[kind]) ctx.addIssue({ code: 'custom', path: ['variants', i, 'engines', kind], message: `the profile prices no engine "${kind}"` });
+      }
     });
   });
 export type CostProfile = z.infer<typeof CostProfileSchema>;

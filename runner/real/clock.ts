@@ -6,8 +6,13 @@
  */
 import type { Clock } from '../../protocol/types.ts';
 
-/** Epoch milliseconds with sub-millisecond resolution; `sleep` is a timer. */
+/**
+ * Epoch milliseconds with sub-millisecond resolution; `sleep` is a timer.
+ * Node's timers cannot wait less than 1 ms, so a shorter sleep (e.g.
+ * paper-7.1's think time of tens of µs) yields one event-loop turn instead
+ * of stretching into a whole millisecond.
+ */
 export const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: (ms) => new Promise((resolve) => (ms < 1 ? setImmediate(resolve) : setTimeout(resolve, ms))),
 };

@@ -8,3 +8,4 @@ export type { SimRunEnd, SimEventHandler } from './clock.ts';
 export { SimServer } from './server.ts';
 export type { SimServerStats } from './server.ts';
 export { createSimDriver, runSimulated, SimStallError } from './driver.ts';
+export type { SimRunOptions } from './driver.ts';

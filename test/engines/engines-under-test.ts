@@ -1,7 +1,9 @@
 /**
  * Which engines the engine test suite runs against, and small helpers shared
  * by its files. Every kind of ENGINE_KINDS whose factory does not throw
- * ENOSYS is tested, so an engine joins the suite the moment it lands.
+ * ENOSYS is tested, so an engine joins the suite the moment it lands;
+ * engines-under-test.test.ts fails if any kind is missing (an engine that
+ * silently drops out).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -196,3 +196,73 @@ export function smallFixture(): ResultsFile {
     meta: fixtureMeta(['xstorm', 'run']), config: { scenario: 'short-txn' }, runs, headline: computeHeadline(runs),
   };
 }
+
+/** paper-7.3 under a profile: the fixture's shapes, with the start pace scaled (a band end or another machine). */
+export function paperRunUnder(engine: string, profile: string, pace = 1, started?: number): RunResult {
+  const run = paperRun(engine);
+  const count = started ?? run.guestStarts!.length;
+  const guestStarts = starts(count, 2 * pace, 0.012, engine === 'tdb' && count < 160 ? count - 25 : 1000);
+  const all = count === 160;
+  return {
+    ...run, key: `${run.key}/profile=${profile}`, profile, guestStarts,
+    durationS: all ? guestStarts.at(-1)!.timeS : 1200, sustained: all, livelocked: !all, livelockedClasses: all ? [] : ['toolstack'],
+    extra: { ...run.extra, guestsStarted: count, completionTimeS: guestStarts.at(-1)!.timeS },
+  };
+}
+
+/** paper-7.1 at 128 clients: tdb runs into the 100 s cap with 220 of 64,000 transactions, the others finish in ~91 s. */
+export function paper71Run(engine: string): RunResult {
+  const done = engine !== 'tdb';
+  return {
+    ...makeRun({
+      scenario: 'paper-7.1', engine, guests: 128, durationS: done ? 91.4 + (engine === 'trie-replay' ? 0.3 : 0) : 100, params: { transactions: 500 },
+      goodput: done ? 700 : 2.2, abortRate: done ? 0 : 0.992, p50Ms: done ? 150 : 300, p99Ms: done ? 183 : 454, sustained: done, livelocked: !done,
+    }),
+  };
+}
+
+/**
+ * A results file shaped like `npm run bench`'s: §7.1 on four engines
+ * (xen-2009), §7.3 on four engines under xen-2009 and a calibrated
+ * profile, the band's end runs (profile variants `xen-2009~copy-low` and
+ * `~copy-high`, and a toolstack end under the central profile) named by
+ * `headline.band.ends`, and a headline with the band and a knee curve.
+ */
+export function benchFixture(): ResultsFile {
+  const runs: RunResult[] = [];
+  for (const engine of ENGINES) runs.push(paper71Run(engine));
+  for (const engine of ENGINES) runs.push(paperRunUnder(engine, 'xen-2009', 1, engine === 'tdb' ? 65 : 160));
+  for (const engine of ENGINES) runs.push(paperRunUnder(engine, 'calibrated-fixturehost', 0.95, 160));
+  const end = (engine: string, profile: string, pace: number, started: number, params?: Record<string, string | number>) => {
+    const run = paperRunUnder(engine, profile, pace, started);
+    return params ? { ...run, key: `${run.key}/toolstack=${params.toolstack}`, params: { ...run.params, ...params } } : run;
+  };
+  // Two ends of the copy price (a profile variant each; copy-high leaves trie alone) and one of the toolstack (the central profile, other parameters).
+  const ends = {
+    'copy-low': [end('tdb', 'xen-2009~copy-low', 0.9, 160), end('trie', 'xen-2009~copy-low', 0.9, 160)],
+    'copy-high': [end('tdb', 'xen-2009~copy-high', 1.2, 44)],
+    'libxl-toolstack': [end('tdb', 'xen-2009', 1.1, 52, { toolstack: 'libxl-4.4' }), end('trie', 'xen-2009', 1.1, 160, { toolstack: 'libxl-4.4' })],
+  };
+  runs.push(...Object.values(ends).flat());
+  const centralTrie = runs.find((run) => run.scenario === 'paper-7.3' && run.engine === 'trie' && run.profile === 'xen-2009')!;
+  return {
+    schemaVersion: 1, id: '20261201-000000-bench-paper', kind: 'bench', createdAt: '2026-12-01T00:00:00.000Z',
+    meta: fixtureMeta(['npm', 'run', 'bench']), config: { ci: false },
+    runs: runs.map((run, gridIndex) => ({ ...run, gridIndex })),
+    headline: {
+      maxSustainedGuests: { tdb: 65, trie: 160, 'tdb-pernode': 160, 'trie-replay': 160 },
+      ratio: 160 / 65,
+      scenario: 'paper-7.3',
+      profile: 'xen-2009',
+      band: {
+        ratio: { central: 160 / 65, low: 1, high: 160 / 44 }, tdbKnee: { central: 65, low: 44, high: 160 },
+        ends: Object.entries(ends).map(([id, [tdb, trie]]) => ({ id, tdbRunKey: tdb!.key, trieRunKey: (trie ?? centralTrie).key })),
+      },
+      kneeCurves: [{
+        id: 'copy-price', parameter: 'TDB copy price', unit: 'µs/byte', log: true,
+        series: [{ engine: 'tdb', label: 'tdb · xen-2009', points: [{ x: 0.001, y: 160 }, { x: 0.005, y: 120 }, { x: 0.02, y: 65 }, { x: 0.05, y: 44 }] }],
+        reference: { y: 40, label: 'paper: livelock near 40' }, setting: { x: 0.02, label: 'xen-2009 profile' }, top: 160,
+      }],
+    },
+  };
+}

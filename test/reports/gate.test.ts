@@ -73,7 +73,15 @@ test('a lost headline figure fails: fewer guests started, smaller max sustained'
   assert.equal(row(report, 'headlineRatio', 'trie/tdb').verdict, 'pass', 'the ratio grew: 160/20 > 160/40');
   const paper = 'paper-7.3/sleepS=1/trie/g160/r0';
   const fewer = withRun(sweepFixture(), paper, (run) => ({ ...run, guestStarts: run.guestStarts!.slice(0, 150) }));
-  assert.equal(row(compareResults(sweepFixture(), fewer), 'guestsStarted', paper).verdict, 'fail');
+  const lost = compareResults(sweepFixture(), fewer);
+  assert.equal(row(lost, 'guestsStarted', paper).verdict, 'fail');
+  // Completion time is the metric registry's: a run that stopped finishing has regressed, it is not "faster".
+  assert.deepEqual(row(lost, 'completionTime', paper), {
+    metric: 'completionTime', subject: paper, baseline: 317.824, current: null, change: null, verdict: 'fail',
+    note: 'regression: did not finish within its cap', threshold: DEFAULT_GATE_CONFIG.sim.metrics.completionTime,
+  });
+  // tdb never finished in the baseline: no completion-time row for it, its guests started are judged instead.
+  assert.equal(lost.rows.find((r) => r.metric === 'completionTime' && r.subject === 'paper-7.3/sleepS=1/tdb/g160/r0'), undefined);
 });
 
 test('too few samples gives "no verdict", never a pass, and a gate with no verdict at all exits 1', () => {

@@ -2,7 +2,9 @@
  * report.html in a real headless Chromium (Debian's chromium-headless-shell
  * or chromium, driven by playwright-core, which downloads no browser):
  * every chart is a Chart.js instance that drew pixels, no console errors,
- * no network requests. Skips with a printed reason when no browser is installed.
+ * no network requests, and, at two window widths, no overlapping or cut-off
+ * labels (the same check as the PNGs'). Skips with a printed reason when no
+ * browser is installed.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { buildChartSpecs, labelSources, writeReport, writeResultsDir } from '../../reports/index.ts';
-import { smallFixture, sweepFixture } from './fixtures.ts';
+import { buildChartSpecs, chartLayout, labelSources, layoutProblems, writeReport, writeResultsDir, type ChartLayout } from '../../reports/index.ts';
+import { benchFixture, smallFixture, sweepFixture } from './fixtures.ts';
 
 const CANDIDATES = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -34,9 +36,9 @@ after(async () => {
   if (browser) await (await browser).close();
 });
 
-async function inspect(htmlFile: string): Promise<{ facts: PageFacts; errors: string[]; requests: string[] }> {
+async function inspect(htmlFile: string, width = 1280): Promise<{ facts: PageFacts; errors: string[]; requests: string[]; layouts: ChartLayout[]; text: string }> {
   browser ??= chromium.launch({ executablePath: executablePath!, args: ARGS });
-  const page = await (await browser).newPage();
+  const page = await (await browser).newPage({ viewport: { width, height: 900 } });
   try {
     const errors: string[] = [];
     const requests: string[] = [];
@@ -67,7 +69,11 @@ async function inspect(htmlFile: string): Promise<{ facts: PageFacts; errors: st
       });
       return { charts: charts.length, canvases: page.document.querySelectorAll('canvas').length, painted, titles: charts.map((c) => c.options.plugins.title.text) };
     });
-    return { facts, errors, requests };
+    // chartLayout's source runs in the page; tsx compiles it with esbuild's name-keeping helper, which the page must provide.
+    await page.evaluate('globalThis.__name = (f) => f');
+    const layouts = await page.evaluate(`(window.xstormCharts || []).map(${chartLayout.toString()})`) as ChartLayout[];
+    const text = await page.evaluate('document.body.innerText') as string;
+    return { facts, errors, requests, layouts, text };
   } finally {
     await page.close();
   }
@@ -100,6 +106,26 @@ test('a comparison report.html draws every chart too', { skip }, async () => {
     assert.deepEqual(errors, []);
     assert.equal(facts.charts, buildChartSpecs(labelSources(files)).length);
     assert.ok(facts.painted.every((pixels) => pixels > 2000));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('report.html of a bench: every chart reads at a wide and a narrow window; the command is the one typed', { skip }, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'xstorm-html-'));
+  try {
+    const file = benchFixture();
+    await writeResultsDir(dir, file, { png: false });
+    const expected = buildChartSpecs(labelSources([file]));
+    for (const width of [1280, 800]) {
+      const { facts, errors, layouts, text } = await inspect(path.join(dir, 'report.html'), width);
+      assert.deepEqual(errors, []);
+      assert.equal(facts.charts, expected.length);
+      assert.equal(layouts.length, expected.length);
+      assert.ok(layouts.every((layout) => (layout.groups.legend?.length ?? 0) + (layout.groups['y ticks']?.length ?? 0) > 0));
+      for (const [i, layout] of layouts.entries()) assert.deepEqual(layoutProblems(layout), [], `${expected[i]!.id} at ${width} px`);
+      assert.match(text, /Command: npm run bench\n/);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -115,3 +115,75 @@ test('close() drops observations after the measured end; empty run summarises to
   assert.equal(empty.abortRate, 0);
   assert.equal(empty.guestStarts, undefined);
 });
+
+test('logical transactions still open at the end are censored: counted at their wait so far', () => {
+  const clock = fakeClock(0);
+  const rec = new MetricsRecorder({ originMs: 0, bucketMs: 1000, clock });
+  const START = XsType.TRANSACTION_START;
+  const a = rec.observer({ id: 'guest-0', actorClass: 'guest', isGuest: true });
+  const b = rec.observer({ id: 'guest-1', actorClass: 'guest', isGuest: true });
+  const c = rec.observer({ id: 'guest-2', actorClass: 'guest', isGuest: true });
+  // a: one transaction that commits after a retry (opened at its first start, 0 ms), then a second still open from 1.5 ms.
+  a.onRequest!(START, 0, 0.1, undefined);
+  a.onRequest!(END, 0.1, 0.2, 'EAGAIN');
+  a.onRequest!(START, 0.2, 0.3, undefined);
+  a.onRequest!(END, 0.3, 1, undefined);
+  a.onTransaction!(2, 0, 1, true);
+  a.onRequest!(START, 1.5, 1.6, undefined);
+  // b: opened at 1 ms and retrying when the run stops at 3 ms.
+  b.onRequest!(START, 1, 1.1, undefined);
+  b.onRequest!(END, 1.1, 1.2, 'EAGAIN');
+  b.onRequest!(START, 1.2, 1.3, undefined);
+  rec.close(3);
+  // c's transaction started before the stop, but its end came after it: still open at the stop.
+  c.onRequest!(START, 2, 2.5, undefined);
+  c.onTransaction!(1, 2, 3.5, true);
+  const s = summarize(rec.snapshot(), 0.003);
+  assert.deepEqual(s.openTxns, { count: 3, meanWaitMs: (1.5 + 2 + 1) / 3, maxWaitMs: 2 });
+  // 1 ms finished + waits of 1.5, 2 and 1 ms.
+  assert.deepEqual(s.latencyWithOpen, { count: 4, mean: 5.5 / 4, p50: 1, p90: 2, p99: 2, p999: 2, max: 2 });
+  assert.equal(s.latency.count, 1);
+  // Merged across threads, an actor's open transaction survives.
+  assert.deepEqual(summarize(mergeSnapshots([rec.snapshot(), rec.snapshot()]), 0.003).openTxns?.count, 3);
+  // Nothing open: no censoring fields.
+  const quiet = new MetricsRecorder({ originMs: 0, bucketMs: 1000, clock });
+  const q = quiet.observer({ id: 'guest-0', actorClass: 'guest', isGuest: true });
+  q.onRequest!(START, 0, 0.1, undefined);
+  q.onRequest!(END, 0.1, 0.2, undefined);
+  q.onTransaction!(1, 0, 0.2, true);
+  const sq = summarize(quiet.snapshot(), 1);
+  assert.equal(sq.openTxns, undefined);
+  assert.equal(sq.latencyWithOpen, undefined);
+});
+
+test('retries count the transactions still retrying at the end, not only the ones that finished', () => {
+  const clock = fakeClock(0);
+  const rec = new MetricsRecorder({ originMs: 0, bucketMs: 1000, clock });
+  const lucky = rec.observer({ id: 'guest-0', actorClass: 'guest', isGuest: true });
+  const unlucky = rec.observer({ id: 'guest-1', actorClass: 'guest', isGuest: true });
+  const quitter = rec.observer({ id: 'guest-2', actorClass: 'guest', isGuest: true });
+  // guest-0 commits twice at the first attempt.
+  lucky.onRequest!(END, 0, 1, undefined);
+  lucky.onTransaction!(1, 0, 1, true);
+  lucky.onRequest!(END, 1, 2, undefined);
+  lucky.onTransaction!(1, 1, 2, true);
+  // guest-1 is refused 6 times and never commits: one transaction still retrying.
+  for (let i = 0; i < 6; i++) unlucky.onRequest!(END, i, i + 0.5, 'EAGAIN');
+  // guest-2 gives up after 3 refused attempts (2 retries), then is refused once more in a new transaction.
+  for (let i = 0; i < 3; i++) quitter.onRequest!(END, i, i + 0.5, 'EAGAIN');
+  quitter.onTransaction!(3, 0, 2.5, false);
+  quitter.onRequest!(END, 3, 3.5, 'EAGAIN');
+  rec.close(10);
+  const s = summarize(rec.snapshot(), 10);
+  assert.equal(s.logicalTxns, 3);
+  assert.equal(s.abortRate, 10 / 12);
+  // Per transaction: 0, 0, 2 (gave up), 6 and 1 (still retrying): 9 retries over 5 transactions.
+  assert.deepEqual(s.retries, { mean: 9 / 5, p99: 6, max: 6 });
+  // A snapshot does not change the recorder: the open retries are counted again, once.
+  assert.deepEqual(summarize(rec.snapshot(), 10).retries, { mean: 9 / 5, p99: 6, max: 6 });
+  // Once guest-1 commits at its 7th attempt, its transaction is one of the finished ones (6 retries).
+  unlucky.onRequest!(END, 6, 6.5, undefined);
+  unlucky.onTransaction!(7, 0, 6.5, true);
+  assert.deepEqual(summarize(rec.snapshot(), 10).retries, { mean: 9 / 5, p99: 6, max: 6 });
+  assert.deepEqual(rec.snapshot().actors.map((a) => Object.keys(a).sort()), Array(3).fill(['actorClass', 'attempts', 'commits', 'id', 'isGuest', 'openSinceMs']));
+});

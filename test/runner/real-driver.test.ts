@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRealDriver } from '../../runner/real/index.ts';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRealDriver, RunStoppedError } from '../../runner/real/index.ts';
 import { RunResultSchema } from '../../reports/schema.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 import type { RunPlan } from '../../runner/types.ts';
@@ -51,4 +54,36 @@ test('watchdog: a hung worker ends the run within seconds', async () => {
     createRealDriver({ workers: 2, scenarioModule: FAULTY, heartbeatTimeoutMs: 3000 }).run(faulty('hang')),
     /worker 1 \(guest-1\) hung: no heartbeat for \d+\.\d s/,
   );
+});
+
+test('stopped by its signal mid-run: the real driver returns what it measured, marked partial, and removes its files', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'xstorm-stop-'));
+  const saved = process.env['XSTORM_ENGINE_DIR'];
+  process.env['XSTORM_ENGINE_DIR'] = base;
+  try {
+    const params = validateParams(getScenario('short-txn'), {});
+    const plan: RunPlan = { scenario: 'short-txn', params, guests: 2, seed: 1, durationS: 30, target: { kind: 'engine', engine: 'tdb' }, rep: 0 };
+    const controller = new AbortController();
+    let measuring = false;
+    const run = createRealDriver({ workers: 1 }).run(plan, (fraction) => {
+      // The first progress report comes once the actors run; stop a little later.
+      if (!measuring && fraction > 0) {
+        measuring = true;
+        setTimeout(() => controller.abort(), 500);
+      }
+    }, { signal: controller.signal });
+    const result = await run;
+    assert.equal(result.status, 'partial');
+    assert.ok(result.durationS > 0.2 && result.durationS < 10, `measured ${result.durationS} s of 30`);
+    assert.ok(result.commits > 0);
+    assert.equal(result.extra?.['endedEarly'], 1);
+    assert.deepEqual(readdirSync(join(base, `xstorm-${process.pid}`)), [], 'the tdb files are gone');
+    // Stopped before the actors start: nothing to report.
+    await assert.rejects(createRealDriver({ workers: 1 }).run(plan, undefined, { signal: AbortSignal.abort() }), RunStoppedError);
+    assert.deepEqual(readdirSync(join(base, `xstorm-${process.pid}`)), []);
+  } finally {
+    if (saved === undefined) delete process.env['XSTORM_ENGINE_DIR'];
+    else process.env['XSTORM_ENGINE_DIR'] = saved;
+    rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -69,7 +69,7 @@ function transactionsOf(log: readonly LoggedRequest[], label: string): LoggedReq
 }
 
 test('paper-7.3 with 3 guests: libxl-like starts one after another, then each guest loops foo/bar transactions', async () => {
-  const { result, outcome, log } = await run('paper-7.3', 3, { timeScale: 0.01, capS: 100 }, 1);
+  const { result, outcome, log } = await run('paper-7.3', 3, { timeScale: 0.01, capS: 100, toolstack: 'libxl-4.4' }, 1);
   assert.equal(outcome.endedBy, 'endWhenDone');
   assert.equal(result.guestStarts?.length, 3);
   assert.equal(result.sustained, true);
@@ -97,6 +97,43 @@ test('paper-7.3 with 3 guests: libxl-like starts one after another, then each gu
     }
     assert.ok(log.every((r) => r.label !== `guest-${g}` || r.domid === domid));
   }
+});
+
+test('paper-7.3 with the 2009 XenServer toolstack: Domain.make, 6 writes outside transactions, build_post, a transaction and a hotplug wait per device', async () => {
+  const { result, log } = await run('paper-7.3', 2, { timeScale: 0.01, capS: 100 }, 1);
+  assert.equal(result.params['toolstack'], 'xapi-2009');
+  assert.equal(result.guestStarts?.length, 2);
+  const toolstack = log.filter((r) => r.label === 'toolstack');
+  // No name check: the first request starts Domain.make's transaction.
+  assert.equal(toolstack[0]!.type, 'TRANSACTION_START');
+  const txs = transactionsOf(log, 'toolstack');
+  // Uncontended first start: Domain.make (30), build_post (8), vbd (26), vif (25).
+  assert.deepEqual(txs.slice(0, 4).map((t) => t.length), [30, 8, 26, 25]);
+  assert.deepEqual(txs[0]!.slice(0, 3).map((r) => [r.type, r.payload]), [['RM', '/local/domain/1|'], ['MKDIR', '/local/domain/1|'], ['SET_PERMS', '/local/domain/1|n0|r1|']]);
+  assert.deepEqual(txs[2]![0]!.type, 'READ');
+  // Outside transactions, in order: Domain.make's 6 writes, then after each device the hotplug script's writes, then the unpause marker.
+  const outside = toolstack.filter((r) => r.txId === 0 && r.type === 'WRITE').slice(0, 10).map((r) => r.payload.split('|')[0]);
+  assert.deepEqual(outside, [
+    '/vm/00000000-0000-4000-8000-000000000001/uuid', '/vm/00000000-0000-4000-8000-000000000001/name',
+    '/local/domain/1/platform/vcpu/number', '/local/domain/1/platform/vcpu/current',
+    '/local/domain/1/control/platform-feature-multiprocessor-suspend', '/local/domain/1/unique-domain-id',
+    '/xapi/1/hotplug/vbd/51712/hotplug', '/xapi/1/hotplug/vif/0/hotplug', '/local/domain/0/backend/vif/1/0/hotplug-status',
+    '/local/domain/1/control/xstorm-started',
+  ]);
+});
+
+test('paper-7.1 as the paper ran it: a flat store, clients on the daemon\'s socket as dom0, and every finished client counted', async () => {
+  const { result, log } = await run('paper-7.1', 3, { transactions: 5 }, 60);
+  assert.equal(result.commits, 15);
+  assert.equal(result.extra?.['clientsFinished'], 3);
+  const writes = log.filter((r) => r.label === 'guest-2' && r.type === 'WRITE');
+  assert.equal(writes.length, 5);
+  assert.ok(writes.every((r) => r.domid === 0 && r.payload.startsWith('/p71/c2|')));
+  assert.ok(log.filter((r) => r.label === 'guest-2' && r.type === 'READ').every((r) => r.payload === '/p71/shared|'));
+  const home = await run('paper-7.1', 2, { transactions: 2, layout: 'home', thinkUs: 0 }, 60);
+  const homeWrites = home.log.filter((r) => r.label === 'guest-1' && r.type === 'WRITE');
+  assert.ok(homeWrites.length === 2 && homeWrites.every((r) => r.domid === 2 && r.payload.startsWith('/local/domain/2/data/p71|')));
+  assert.equal(home.result.extra?.['clientsFinished'], 2);
 });
 
 for (const [name, guests, raw, durationS] of [

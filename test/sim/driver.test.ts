@@ -24,7 +24,7 @@ const profile = parseProfile({
 
 function tinyPaper73(engine: 'tdb' | 'trie'): RunPlan {
   const s = getScenario('paper-7.3');
-  const params = validateParams(s, { timeScale: 0.01, buildMs: 2000 });
+  const params = validateParams(s, { timeScale: 0.01, buildMs: 2000, toolstack: 'libxl-4.4' });
   return { scenario: 'paper-7.3', params, guests: 3, seed: 7, durationS: s.durationS!(params), target: { kind: 'engine', engine }, rep: 0 };
 }
 

@@ -1,8 +1,9 @@
 /**
- * What `run` and `sweep` print: a summary table of runs and the one-object
- * JSON form of a run (`--json`).
+ * What `run` and `sweep` print: a summary table of runs, the headline line
+ * and the one-object JSON form of a run (`--json`).
  */
-import type { RunResult } from '../reports/schema.ts';
+import type { Headline, ResultsFile, RunResult } from '../reports/schema.ts';
+import { headlineRatio, sustainedAtTop } from '../reports/headline.ts';
 
 /** The `--json` object of one run. */
 export function runJson(run: RunResult, resultsPath?: string): Record<string, unknown> {
@@ -29,6 +30,7 @@ export function runJson(run: RunResult, resultsPath?: string): Record<string, un
     slo: run.slo.detail,
     ...(run.guestStarts ? { guestsStarted: run.guestStarts.length, lastStartS: run.guestStarts.at(-1)?.timeS ?? null } : {}),
     daemon: run.daemon,
+    ...(run.status ? { status: run.status } : {}),
     ...(resultsPath ? { results: resultsPath } : {}),
   };
 }
@@ -47,4 +49,19 @@ export function runsTable(runs: readonly RunResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The sweep's headline in one line: the largest sustained guest count per
+ * engine and the trie/tdb ratio, or, for a partial or sharded grid, its
+ * caveat instead of a ratio.
+ */
+export function headlineLine(headline: Headline, file?: ResultsFile): string {
+  // With the file, `≥` marks a figure at the top of the grid (the ratio is then a lower bound).
+  const top = file ? sustainedAtTop(file) : {};
+  const engines = Object.entries(headline.maxSustainedGuests).map(([e, n]) => `${e}: ${n === null ? 'none' : `${top[e] ? '≥ ' : ''}${n}`}`).join(', ');
+  const caveat = typeof headline['caveat'] === 'string' ? headline['caveat'] : undefined;
+  if (caveat) return `largest sustained guest count: ${engines}; no trie/tdb ratio — ${caveat}`;
+  const ratio = file ? headlineRatio(file).text : headline.ratio === null ? 'n/a' : headline.ratio.toFixed(2);
+  return `largest sustained guest count: ${engines}; trie/tdb ratio: ${ratio}`;
 }

@@ -37,6 +37,8 @@ export class DaemonCore {
   /** Transactions open in the whole daemon, and the cap (`ENOSPC` past it). */
   openTransactions = 0;
   readonly maxOpenTransactions: number;
+  /** XSA-115: events to unprivileged connections only for nodes they may read. */
+  readonly checkWatchPermissions: boolean;
   /** The host's clock at its last {@link Daemon.tick} (ms; 0 before the first). */
   nowMs = 0;
   // The changes of the request being served: the first `changeCount`
@@ -51,6 +53,7 @@ export class DaemonCore {
     this.options = options;
     this.limits = ENGINE_LIMITS[engine.kind];
     this.maxOpenTransactions = maxOpenTransactions;
+    this.checkWatchPermissions = options.checkWatchPermissions ?? this.limits.watchEventPermissions;
     this.stats = stats;
     this.watches = watches;
     this.log = log;
@@ -151,7 +154,7 @@ export class DaemonCore {
    * read) when no unprivileged connection watches there.
    */
   permsBeforeChange(path: string, subtree: boolean, into?: Map<string, readonly string[]>): Map<string, readonly string[]> | undefined {
-    if (this.watches.unprivilegedCount === 0) return into;
+    if (!this.checkWatchPermissions || this.watches.unprivilegedCount === 0) return into;
     const paths = this.watches.unprivilegedWatchPathsAffected(path, subtree);
     if (paths.length === 0) return into;
     const out = into ?? new Map<string, readonly string[]>();

@@ -300,9 +300,11 @@ export class Daemon {
     const hits = this.#hits;
     const changes = core.changes;
     let filter: WatchFilter | undefined;
+    const check = core.checkWatchPermissions;
     for (let i = 0; i < core.changeCount; i++) {
       const from = hits.length;
       this.#watches.collect(changes[i]!, core.changeRemoved[i]!, hits);
+      if (!check) continue;
       for (let j = from; j < hits.length; j++) {
         const h = hits[j]!;
         const domid = h.watch.owner.domid;

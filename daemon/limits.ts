@@ -3,12 +3,12 @@
  * models (daemon/README.md, "Limits per engine", has the sources and the
  * measurements behind every number).
  *
- * | engine | models | store paths | WATCH paths |
- * |---|---|---|---|
- * | `tdb` | C xenstored of 2009 | ≤ 3072 chars, whole absolute path (`is_valid_nodename`) | same; `@` names ≤ 2048 |
- * | `tdb-pernode` | cxenstored 4.17 | ≤ 2048 chars not counting a `/local/domain/<id>/` prefix | same; `@` names ≤ 2048 |
- * | `trie` | oxenstored of 2009 | ≤ 1024 chars as sent (`path_validate`, before a relative path is completed) | none |
- * | `trie-replay` | oxenstored 4.17 (Debian `quota-path-max = 1024`) | ≤ 1024 chars not counting a `/local/domain/<id>/` prefix (any number of digits) | none |
+ * | engine | models | store paths | WATCH paths | events need read permission (XSA-115) |
+ * |---|---|---|---|---|
+ * | `tdb` | C xenstored of 2009 | ≤ 3072 chars, whole absolute path (`is_valid_nodename`) | same; `@` names ≤ 2048 | no |
+ * | `tdb-pernode` | cxenstored 4.17 | ≤ 2048 chars not counting a `/local/domain/<id>/` prefix | same; `@` names ≤ 2048 | yes |
+ * | `trie` | oxenstored of 2009 | ≤ 1024 chars as sent (`path_validate`, before a relative path is completed) | none | no |
+ * | `trie-replay` | oxenstored 4.17 (Debian `quota-path-max = 1024`) | ≤ 1024 chars not counting a `/local/domain/<id>/` prefix (any number of digits) | none | yes |
  */
 import { readFileSync } from 'node:fs';
 import type { EngineKind } from '../engines/types.ts';
@@ -49,6 +49,12 @@ export interface EngineLimits {
    * at once (see {@link defaultMaxOpenTransactions}).
    */
   readonly descriptorPerTransaction: boolean;
+  /**
+   * Watch events reach an unprivileged connection only when its domain may
+   * read the changed node (XSA-115, fixed in Xen 4.15; both 4.17 daemons
+   * check). The 2009 daemons sent every event to every matching watch.
+   */
+  readonly watchEventPermissions: boolean;
 }
 
 /** Limits of every engine kind (one place). */
@@ -59,6 +65,7 @@ export const ENGINE_LIMITS: Readonly<Record<EngineKind, EngineLimits>> = Object.
     watchPath: { max: 3072, measure: 'whole' },
     specialWatchPath: 2048,
     descriptorPerTransaction: true,
+    watchEventPermissions: false,
   },
   'tdb-pernode': {
     models: 'cxenstored 4.17',
@@ -66,6 +73,7 @@ export const ENGINE_LIMITS: Readonly<Record<EngineKind, EngineLimits>> = Object.
     watchPath: { max: 2048, measure: 'below-domain-home', domidDigits: 5 },
     specialWatchPath: 2048,
     descriptorPerTransaction: false,
+    watchEventPermissions: true,
   },
   trie: {
     models: 'oxenstored of 2009 (Xen 4.1 sources)',
@@ -73,6 +81,7 @@ export const ENGINE_LIMITS: Readonly<Record<EngineKind, EngineLimits>> = Object.
     watchPath: undefined,
     specialWatchPath: undefined,
     descriptorPerTransaction: false,
+    watchEventPermissions: false,
   },
   'trie-replay': {
     models: 'oxenstored 4.17 with Debian\'s oxenstored.conf',
@@ -80,6 +89,7 @@ export const ENGINE_LIMITS: Readonly<Record<EngineKind, EngineLimits>> = Object.
     watchPath: undefined,
     specialWatchPath: undefined,
     descriptorPerTransaction: false,
+    watchEventPermissions: true,
   },
 });
 

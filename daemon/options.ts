@@ -40,8 +40,8 @@ export const DAEMON_DEFAULTS = Object.freeze({
   createToolNodes: true,
 });
 
-// `maxOpenTransactions` has no fixed default: it depends on the engine
-// (daemon/limits.ts, defaultMaxOpenTransactions).
+// `maxOpenTransactions` and `checkWatchPermissions` have no fixed default:
+// they depend on the engine (daemon/limits.ts).
 
 /** Serialisable daemon options (the subset a daemon thread accepts). */
 export const daemonOptionsSchema = z
@@ -59,6 +59,13 @@ export const daemonOptionsSchema = z
      * the process's soft descriptor limit, at most 4096.
      */
     maxOpenTransactions: z.number().int().min(1).optional(),
+    /**
+     * Send a watch event to an unprivileged connection only when its domain
+     * may read the changed node (XSA-115). Default: what the engine's
+     * modelled daemon does (daemon/limits.ts: the 4.17 models check, the
+     * 2009 models do not).
+     */
+    checkWatchPermissions: z.boolean().optional(),
   })
   .strict();
 
@@ -75,8 +82,9 @@ export interface DaemonOptions extends SerializableDaemonOptions {
 }
 
 /** Options with every default applied. */
-export type ResolvedDaemonOptions = Required<Omit<SerializableDaemonOptions, 'maxOpenTransactions'>> & {
+export type ResolvedDaemonOptions = Required<Omit<SerializableDaemonOptions, 'maxOpenTransactions' | 'checkWatchPermissions'>> & {
   readonly maxOpenTransactions: number | undefined;
+  readonly checkWatchPermissions: boolean | undefined;
   readonly log: ((level: LogLevel, message: string) => void) | undefined;
 };
 
@@ -91,5 +99,5 @@ export function resolveDaemonOptions(options: DaemonOptions = {}): ResolvedDaemo
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`);
     throw new Error(`invalid daemon options: ${lines.join('; ')}`);
   }
-  return { ...DAEMON_DEFAULTS, maxOpenTransactions: undefined, ...parsed.data, log };
+  return { ...DAEMON_DEFAULTS, maxOpenTransactions: undefined, checkWatchPermissions: undefined, ...parsed.data, log };
 }

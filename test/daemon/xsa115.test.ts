@@ -3,17 +3,20 @@
  * domain may read the changed node, its parent, or the node as it was
  * before the change (cxenstored 4.17's `watch_permitted`); `@` names fire
  * for dom0 only; a WATCH's own initial event is always sent (4.17 sends it
- * unchecked). dom0 hears everything.
+ * unchecked). dom0 hears everything. The engines that model the 4.17
+ * daemons check by default; those that model the 2009 daemons send every
+ * event, as those did, unless `checkWatchPermissions` is set.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XsType } from '../../protocol/wire.ts';
 import { TestConn, events, newDaemon, s } from './harness.ts';
 import { ENGINE_KINDS } from '../../engines/index.ts';
+import type { DaemonOptions } from '../../daemon/index.ts';
 
 /** dom0 builds /local/domain/5 and /local/domain/6 owned by their domains, introduces both. */
-function setup(kind: (typeof ENGINE_KINDS)[number] = 'trie') {
-  const daemon = newDaemon(kind);
+function setup(kind: (typeof ENGINE_KINDS)[number] = 'trie-replay', options: DaemonOptions = {}) {
+  const daemon = newDaemon(kind, options);
   const dom0 = new TestConn(daemon, 0);
   for (const d of [5, 6]) {
     assert.equal(dom0.write(`/local/domain/${d}/x`, ''), 'OK\0');
@@ -25,9 +28,13 @@ function setup(kind: (typeof ENGINE_KINDS)[number] = 'trie') {
 }
 
 describe('XSA-115: watch events only for readable nodes', () => {
-  for (const kind of ENGINE_KINDS) {
-    it(`${kind}: dom6 hears nothing of dom5's node (perms n5); dom5 and dom0 do`, () => {
-      const { daemon, dom0, dom5, dom6 } = setup(kind);
+  const cases = ENGINE_KINDS.flatMap((kind) => [
+    { kind, options: {}, checks: kind === 'tdb-pernode' || kind === 'trie-replay' },
+    { kind, options: { checkWatchPermissions: true }, checks: true },
+  ]);
+  for (const { kind, options, checks } of cases) {
+    it(`${kind}${options.checkWatchPermissions ? ' with checkWatchPermissions' : ''}: dom6 ${checks ? 'hears nothing' : 'hears (as the 2009 daemons sent it)'} of dom5's node (perms n5); dom5 and dom0 do`, () => {
+      const { daemon, dom0, dom5, dom6 } = setup(kind, options);
       // dom6 watches the whole tree and dom5's node; the initial events come anyway.
       assert.deepEqual(events(dom6.req(XsType.WATCH, s('/', 'root'))), ['/|root']);
       assert.deepEqual(events(dom6.req(XsType.WATCH, s('/local/domain/5/x', 'peek'))), ['/local/domain/5/x|peek']);
@@ -37,13 +44,13 @@ describe('XSA-115: watch events only for readable nodes', () => {
       dom5.take();
       dom0.take();
       assert.equal(dom5.write('/local/domain/5/x/secret', 'v'), 'OK\0');
-      assert.deepEqual(events(dom6.take()), []);
+      assert.deepEqual(events(dom6.take()), checks ? [] : ['/local/domain/5/x/secret|root', '/local/domain/5/x/secret|peek']);
       assert.deepEqual(events(dom0.take()), ['/local/domain/5/x/secret|tool']);
       assert.equal(dom0.write('/local/domain/6/x/mine', 'v'), 'OK\0');
       // dom6 owns /local/domain/6/x: its root watch fires there.
       assert.deepEqual(events(dom6.take()), ['/local/domain/6/x/mine|root']);
       const st = daemon.stats();
-      assert.equal(st.watchEventsFiltered, 2); // dom6's two watches on dom5's write
+      assert.equal(st.watchEventsFiltered, checks ? 2 : 0); // dom6's two watches on dom5's write
       daemon.close();
     });
   }
@@ -105,7 +112,14 @@ describe('XSA-115: watch events only for readable nodes', () => {
     daemon.close();
   });
 
-  it('@introduceDomain and @releaseDomain fire for dom0 only', () => {
+  it('@introduceDomain and @releaseDomain fire for dom0 only (2009 models: for everyone)', () => {
+    {
+      const { daemon, dom0, dom5 } = setup('trie');
+      dom5.req(XsType.WATCH, s('@releaseDomain', 'r'));
+      assert.deepEqual(events(dom0.req(XsType.RELEASE, s('6'))), []);
+      assert.deepEqual(events(dom5.take()), ['@releaseDomain|r']);
+      daemon.close();
+    }
     const { daemon, dom0, dom5 } = setup();
     // The initial event is always sent.
     assert.deepEqual(events(dom5.req(XsType.WATCH, s('@releaseDomain', 'r'))), ['@releaseDomain|r']);

@@ -19,15 +19,22 @@
  * (one .cpuprofile per daemon start, written on stop) to see where time goes.
  *
  * Usage: npm run bench:serve [-- --seconds 3 --reps 3 --cells own:32,p71:128
- *   --engines trie,trie-replay,tdb-pernode --daemons oxenstored,cxenstored --pin split|none --cpu-prof <dir>]
+ *   --engines trie,trie-replay,tdb-pernode --daemons oxenstored,cxenstored --pin split|none --cpu-prof <dir> --compare <other checkout>]
+ *
+ * `--compare <dir>` also runs each engine from another checkout of xstorm
+ * (its `bin/xstorm.js`, column `<engine> @<dir name>`), alternating with
+ * this one in the same run: a before/after figure that the machine's load
+ * moves alike.
  */
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseBenchArgs, positiveNumber } from './args.ts';
 import { realxsSkipReason } from '../test/helpers/realxs.ts';
 import { formatCount, runXsload, startReal, startXstorm } from './xsload-targets.ts';
 import type { Placement, Target, XsloadRow } from './xsload-targets.ts';
 
 const USAGE =
-  'Usage: npm run bench:serve [-- --seconds 3 --reps 3 --cells own:32,p71:128 --engines trie,trie-replay,tdb-pernode --daemons oxenstored,cxenstored --pin split|none --cpu-prof <dir>]';
+  'Usage: npm run bench:serve [-- --seconds 3 --reps 3 --cells own:32,p71:128 --engines trie,trie-replay,tdb-pernode --daemons oxenstored,cxenstored --pin split|none --cpu-prof <dir> --compare <other checkout>]';
 const args = parseBenchArgs(
   {
     seconds: { type: 'string', default: '3' },
@@ -37,6 +44,7 @@ const args = parseBenchArgs(
     daemons: { type: 'string', default: 'oxenstored,cxenstored' },
     pin: { type: 'string', default: 'none' },
     'cpu-prof': { type: 'string' },
+    compare: { type: 'string' },
   },
   USAGE,
 );
@@ -70,8 +78,17 @@ if (skip !== undefined) {
 }
 const real = REAL;
 
+const other = args.compare;
+if (other !== undefined && !existsSync(join(other, 'bin', 'xstorm.js'))) fail(`--compare: no bin/xstorm.js under ${other}`);
+const otherName = other === undefined ? '' : basename(resolve(other));
 const starters: { name: string; start: () => Promise<Target> | Target }[] = [
   ...ENGINES.map((e) => ({ name: `xstorm ${e}`, start: () => startXstorm(e, PLACEMENT, args['cpu-prof']) })),
+  ...(other === undefined
+    ? []
+    : ENGINES.map((e) => ({
+        name: `xstorm ${e} @${otherName}`,
+        start: () => startXstorm(e, PLACEMENT, args['cpu-prof'], join(other, 'bin', 'xstorm.js'), `xstorm ${e} @${otherName}`),
+      }))),
   ...real.map((d) => ({ name: d, start: () => startReal(d, PLACEMENT) })),
 ];
 const samples = new Map<string, XsloadRow[]>();
@@ -101,7 +118,13 @@ function median(xs: number[]): number {
 }
 
 const names = starters.map((s) => s.name);
-const ratioCols = real.flatMap((d) => ENGINES.map((e) => ({ title: `${e}/${d}`, engine: `xstorm ${e}`, daemon: d })));
+const ratioCols = real.flatMap((d) =>
+  [...ENGINES.map((e) => `xstorm ${e}`), ...(other === undefined ? [] : ENGINES.map((e) => `xstorm ${e} @${otherName}`))].map((name) => ({
+    title: `${name.slice('xstorm '.length)}/${d}`,
+    engine: name,
+    daemon: d,
+  })),
+);
 console.log(
   `xsload, ${SECONDS} s per cell, median of ${REPS} alternating runs, placement ${PLACEMENT === 'split' ? 'split (daemon CPU 0, xsload CPU 1)' : 'none'}; ` +
     'commits/s (EAGAIN per commit); ✗ = lost-update check failed or other errors in some run\n',

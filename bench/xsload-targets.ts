@@ -48,16 +48,20 @@ async function waitForSocket(socket: string): Promise<void> {
   throw new Error(`nothing listens on ${socket}`);
 }
 
-/** Starts `xstorm serve --engine <engine>`; `cpuProfDir` adds node's `--cpu-prof` (profile written there on stop). */
-export async function startXstorm(engine: string, placement: Placement, cpuProfDir?: string): Promise<Target> {
+/**
+ * Starts `xstorm serve --engine <engine>`; `cpuProfDir` adds node's
+ * `--cpu-prof` (profile written there on stop); `bin` runs another
+ * checkout's `bin/xstorm.js` (a before/after comparison in one run).
+ */
+export async function startXstorm(engine: string, placement: Placement, cpuProfDir?: string, bin = XSTORM, label = `xstorm ${engine}`): Promise<Target> {
   const dir = mkdtempSync(`/tmp/xsl-${engine}-`);
   const socket = join(dir, 'socket');
   const node = [process.execPath, ...(cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [])];
   const cmd = placement === 'split' ? ['taskset', '-c', '0', ...node] : node;
-  const child = spawn(cmd[0]!, [...cmd.slice(1), XSTORM, 'serve', '--engine', engine, '--socket', socket, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(cmd[0]!, [...cmd.slice(1), bin, 'serve', '--engine', engine, '--socket', socket, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForSocket(socket);
   return {
-    name: `xstorm ${engine}`,
+    name: label,
     socket,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

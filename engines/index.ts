@@ -12,8 +12,9 @@ import { createTrieReplayEngine } from './trie-replay/index.ts';
 
 export { XsError, isXsError, XS_ERRNOS } from './common/errors.ts';
 export type { XsErrno } from './common/errors.ts';
-export { ENGINE_KINDS, DEFAULT_MAX_NODES_PER_DOMAIN } from './types.ts';
-export type { Engine, EngineKind, EngineOptions, EngineFactory, EngineStorage } from './types.ts';
+export { ENGINE_KINDS, DEFAULT_MAX_NODES_PER_DOMAIN, COMMON_COUNTER_NAMES } from './types.ts';
+export type { Engine, EngineOperations, EngineKind, EngineOptions, EngineFactory, EngineStorage, CommonCounterName } from './types.ts';
+export { CountedEngine, zeroCounters } from './counted.ts';
 
 const FACTORIES: Record<EngineKind, EngineFactory> = {
   tdb: createTdbEngine,

@@ -43,12 +43,42 @@ export interface EngineOptions {
 export const DEFAULT_MAX_NODES_PER_DOMAIN = 1000;
 
 /**
- * A xenstore store with transactions. Every call names the calling domain
- * (0 = privileged dom0) and the transaction (`txId` 0 = none). Paths are
- * absolute (`EINVAL` otherwise); values are byte strings, one char per byte
- * (latin1). Failures throw `XsError` with a xenstore errno name.
+ * Counters every engine reports, with one meaning everywhere. The counting
+ * wrapper (engines/counted.ts) counts them around the engine's calls; no
+ * engine counts them itself.
+ *
+ * - `reads`, `writes`, `directories`, `rms`, `mkdirs`, `getPerms`,
+ *   `setPerms`, `txStarts`: calls received, each one, whether it succeeded
+ *   or threw;
+ * - `commits`: `txEnd(commit = true)` calls that succeeded (the
+ *   transaction's changes, if any, are in the store; read-only commits and
+ *   commits the engine coalesced or replayed included);
+ * - `aborts`: `txEnd(commit = true)` calls refused with `EAGAIN` — conflicts,
+ *   the transactions a client must retry — and nothing else;
+ * - `voluntaryAborts`: transactions the caller ended without committing
+ *   (`txEnd(commit = false)` that succeeded).
+ *
+ * A commit refused with another error (e.g. `tdb-pernode`'s ENOMEM or
+ * EQUOTA) is neither: an engine that can refuse so counts it under its own
+ * name (`failedCommits`).
  */
-export interface Engine {
+export const COMMON_COUNTER_NAMES = [
+  'reads', 'writes', 'directories', 'rms', 'mkdirs', 'getPerms', 'setPerms',
+  'txStarts', 'commits', 'aborts', 'voluntaryAborts',
+] as const;
+
+/** Name of a counter every engine reports ({@link COMMON_COUNTER_NAMES}). */
+export type CommonCounterName = (typeof COMMON_COUNTER_NAMES)[number];
+
+/**
+ * The operations of a store, without counters: what an engine folder
+ * implements. {@link Engine} adds the counting (engines/counted.ts). Every
+ * call names the calling domain (0 = privileged dom0) and the transaction
+ * (`txId` 0 = none). Paths are absolute (`EINVAL` otherwise); values are
+ * byte strings, one char per byte (latin1: a char above 0xFF is `EINVAL`).
+ * Failures throw `XsError` with a xenstore errno name.
+ */
+export interface EngineOperations {
   /** Which engine this is. */
   readonly kind: EngineKind;
   /** Value of a node (`ENOENT` if missing, `EACCES` if not readable). */
@@ -73,8 +103,6 @@ export interface Engine {
    * returns `[]`. An unknown `txId` throws `ENOENT`.
    */
   txEnd(domid: number, txId: number, commit: boolean): string[];
-  /** Work done so far (bytes copied, nodes allocated, commits, aborts, ...); a fresh object. */
-  counters(): Record<string, number>;
   /** Releases files and handles. The engine is unusable afterwards. */
   close(): void;
   /**
@@ -84,6 +112,23 @@ export interface Engine {
    * `refillSeconds`.
    */
   readonly throttle?: ConflictThrottle;
+}
+
+/**
+ * A xenstore store with transactions (see {@link EngineOperations}) and the
+ * counters of the work it did: {@link COMMON_COUNTER_NAMES} plus the
+ * engine's own (`N`, documented by each engine: bytes copied, nodes
+ * allocated...), in a fixed order, all present from the start.
+ */
+export interface Engine<N extends string = string> extends EngineOperations {
+  /** A snapshot of the counters: a fresh object the caller may keep or change (a copy: not for every request). */
+  counters(): Record<N, number>;
+  /**
+   * The counters themselves, updated in place as the engine works: the same
+   * object for the engine's whole life, read-only for callers, free to read
+   * on every request (the simulated driver prices requests from it).
+   */
+  readonly liveCounters: Readonly<Record<N, number>>;
 }
 
 /**

@@ -15,8 +15,6 @@ import {
   encodeFrame,
   encodePathValue,
   encodeStrings,
-  parseErrorPayload,
-  splitStrings,
 } from './codec.ts';
 import type {
   ClientObserver,
@@ -27,7 +25,7 @@ import type {
   XsApi,
   XsTransactionOps,
 } from './types.ts';
-import { XsType } from './wire.ts';
+import { HEADER_SIZE, XENSTORE_PAYLOAD_MAX, XsType } from './wire.ts';
 
 /** Options of {@link XsClient}. */
 export interface XsClientOptions {
@@ -60,10 +58,16 @@ function seededRandom(seed: number): () => number {
 
 const KNOWN_ERRNOS: ReadonlySet<string> = new Set(XS_ERRNOS);
 
+/**
+ * Turns a reply payload, `bytes[start..end)`, into a result (a range, not a
+ * payload array: a frame that arrives alone is decoded where it lies).
+ */
+type Decode<T> = (bytes: Uint8Array, start: number, end: number) => T;
+
 interface Pending {
   readonly type: number;
   readonly start: number;
-  readonly decode: (payload: Uint8Array) => unknown;
+  readonly decode: Decode<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
@@ -72,39 +76,103 @@ const NUL_ONLY = encodeStrings('');
 const COMMIT = encodeStrings('T');
 const ABORT = encodeStrings('F');
 
+/** Index of the first NUL in `bytes[start..end)`, or `end`. */
+function nulOrEnd(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (bytes[i] === 0) return i;
+  return end;
+}
+
 /** Text of a string reply: up to the first NUL. */
-function replyString(payload: Uint8Array): string {
-  const nul = payload.indexOf(0);
-  return bytesToLatin1(payload, 0, nul < 0 ? payload.length : nul);
+function replyString(bytes: Uint8Array, start: number, end: number): string {
+  return bytesToLatin1(bytes, start, nulOrEnd(bytes, start, end));
 }
 
 /** A READ reply: the raw value bytes. */
-function decodeValue(payload: Uint8Array): string {
-  return bytesToLatin1(payload);
+function decodeValue(bytes: Uint8Array, start: number, end: number): string {
+  return bytesToLatin1(bytes, start, end);
 }
 
 /** A TRANSACTION_START reply: the decimal id. */
-function decodeTxId(payload: Uint8Array): number {
-  const text = replyString(payload);
+function decodeTxId(bytes: Uint8Array, start: number, end: number): number {
+  const text = replyString(bytes, start, end);
   const id = Number(text);
   if (!/^\d+$/.test(text) || id > 0xffffffff) throw new XsError('EIO', `bad transaction id reply ${JSON.stringify(text)}`);
   return id;
 }
 
 /** An IS_DOMAIN_INTRODUCED reply: "T" or "F". */
-function decodeBool(payload: Uint8Array): boolean {
-  return replyString(payload) === 'T';
+function decodeBool(bytes: Uint8Array, start: number, end: number): boolean {
+  return replyString(bytes, start, end) === 'T';
 }
 
-function identity(payload: Uint8Array): Uint8Array {
-  return payload;
+/** The raw payload (a copy: the reply's bytes may be a view of a larger chunk). */
+function rawPayload(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return bytes.slice(start, end);
+}
+
+/** The NUL-terminated strings of `bytes[start..end)`; a trailing run without NUL is a last string. */
+function splitRange(bytes: Uint8Array, start: number, end: number): string[] {
+  const out: string[] = [];
+  let from = start;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] === 0) {
+      out.push(bytesToLatin1(bytes, from, i));
+      from = i + 1;
+    }
+  }
+  if (from < end) out.push(bytesToLatin1(bytes, from, end));
+  return out;
 }
 
 /** NUL-separated list reply (DIRECTORY, GET_PERMS) without empty entries. */
-function replyList(payload: Uint8Array): string[] {
-  const parts = splitStrings(payload);
+function replyList(bytes: Uint8Array, start: number, end: number): string[] {
+  const parts = splitRange(bytes, start, end);
   for (const p of parts) if (p === '') return parts.filter((s) => s !== '');
   return parts;
+}
+
+/** Reads a u32 little-endian at `at`. */
+function u32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+/** The operations of one open transaction (one object, not seven closures, per transaction). */
+class TransactionOps implements XsTransactionOps {
+  readonly #client: XsClient;
+  readonly txId: number;
+
+  constructor(client: XsClient, txId: number) {
+    this.#client = client;
+    this.txId = txId;
+  }
+
+  read(path: string): Promise<string> {
+    return this.#client.read(path, this.txId);
+  }
+
+  write(path: string, value: string): Promise<void> {
+    return this.#client.write(path, value, this.txId);
+  }
+
+  mkdir(path: string): Promise<void> {
+    return this.#client.mkdir(path, this.txId);
+  }
+
+  rm(path: string): Promise<void> {
+    return this.#client.rm(path, this.txId);
+  }
+
+  directory(path: string): Promise<string[]> {
+    return this.#client.directory(path, this.txId);
+  }
+
+  getPerms(path: string): Promise<string[]> {
+    return this.#client.getPerms(path, this.txId);
+  }
+
+  setPerms(path: string, perms: readonly string[]): Promise<void> {
+    return this.#client.setPerms(path, perms, this.txId);
+  }
 }
 
 /** The xenstore client API ({@link XsApi}) over one transport. */
@@ -115,7 +183,16 @@ export class XsClient implements XsApi {
   readonly #retry: RetryPolicy;
   readonly #random: () => number;
   readonly #decoder = new MessageDecoder();
+  /**
+   * Requests in flight. The oldest one, when it was sent with nothing else
+   * in flight (the common case: one request at a time), is kept in
+   * `#sole` instead: a Map going from one entry to none and back shrinks
+   * and regrows its table, an allocation per request. `#sole`, when set,
+   * is older than every entry of `#pending`.
+   */
   readonly #pending = new Map<number, Pending>();
+  #sole: Pending | undefined;
+  #soleId = 0;
   readonly #watchListeners: ((path: string, token: string) => void)[] = [];
   #nextReqId = 1;
   #closedError: Error | undefined;
@@ -134,7 +211,7 @@ export class XsClient implements XsApi {
 
   /** Requests sent and not yet answered. */
   get pending(): number {
-    return this.#pending.size;
+    return this.#pending.size + (this.#sole === undefined ? 0 : 1);
   }
 
   read(path: string, txId = 0): Promise<string> {
@@ -200,7 +277,7 @@ export class XsClient implements XsApi {
         const txId = await this.transactionStart();
         let value: T;
         try {
-          value = await fn(this.#ops(txId));
+          value = await fn(new TransactionOps(this, txId));
         } catch (error) {
           // The transaction is still open in the daemon: abort it.
           await this.transactionEnd(txId, false).catch(ignore);
@@ -249,28 +326,15 @@ export class XsClient implements XsApi {
    * replies reject). For message types without a typed method.
    */
   request(type: number, txId: number, payload: Uint8Array): Promise<Uint8Array> {
-    return this.#request(type, txId, payload, identity);
+    return this.#request(type, txId, payload, rawPayload);
   }
 
   close(): void {
     this.#shutdown(new XsError('EIO', 'client closed'));
   }
 
-  #ops(txId: number): XsTransactionOps {
-    return {
-      txId,
-      read: (path) => this.read(path, txId),
-      write: (path, value) => this.write(path, value, txId),
-      mkdir: (path) => this.mkdir(path, txId),
-      rm: (path) => this.rm(path, txId),
-      directory: (path) => this.directory(path, txId),
-      getPerms: (path) => this.getPerms(path, txId),
-      setPerms: (path, perms) => this.setPerms(path, perms, txId),
-    };
-  }
-
   /** Sends one request; the reply payload is turned into the result by `decode` (a throw rejects). */
-  #request<T>(type: number, txId: number, payload: Uint8Array, decode: (payload: Uint8Array) => T): Promise<T> {
+  #request<T>(type: number, txId: number, payload: Uint8Array, decode: Decode<T>): Promise<T> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     let frame: Uint8Array;
     const reqId = this.#allocReqId();
@@ -280,11 +344,11 @@ export class XsClient implements XsApi {
       return Promise.reject(error);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(reqId, { type, start: this.#clock.now(), decode, resolve: resolve as (v: unknown) => void, reject });
+      this.#addPending(reqId, { type, start: this.#clock.now(), decode, resolve: resolve as (v: unknown) => void, reject });
       try {
         this.#transport.send(frame);
       } catch (error) {
-        this.#pending.delete(reqId);
+        this.#takePending(reqId);
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
@@ -293,12 +357,47 @@ export class XsClient implements XsApi {
   #allocReqId(): number {
     // u32, skipping ids still in flight (only matters after 2^32 requests).
     let id = this.#nextReqId;
-    while (this.#pending.has(id)) id = (id + 1) >>> 0;
+    while (this.#isPending(id)) id = (id + 1) >>> 0;
     this.#nextReqId = (id + 1) >>> 0;
     return id;
   }
 
+  #addPending(reqId: number, p: Pending): void {
+    if (this.#sole === undefined && this.#pending.size === 0) {
+      this.#sole = p;
+      this.#soleId = reqId;
+    } else {
+      this.#pending.set(reqId, p);
+    }
+  }
+
+  /** Removes and returns the request `reqId` in flight, if any. */
+  #takePending(reqId: number): Pending | undefined {
+    const sole = this.#sole;
+    if (sole !== undefined && this.#soleId === reqId) {
+      this.#sole = undefined;
+      return sole;
+    }
+    const p = this.#pending.get(reqId);
+    if (p !== undefined) this.#pending.delete(reqId);
+    return p;
+  }
+
+  #isPending(reqId: number): boolean {
+    return (this.#sole !== undefined && this.#soleId === reqId) || this.#pending.has(reqId);
+  }
+
   #onData(chunk: Uint8Array): void {
+    // A chunk that is exactly one frame (every reply of the simulated and
+    // in-process transports) is handled where it lies: no decoder queue, no
+    // message object, no payload copy.
+    if (this.#decoder.buffered === 0 && chunk.length >= HEADER_SIZE) {
+      const len = u32(chunk, 12);
+      if (len <= XENSTORE_PAYLOAD_MAX && chunk.length === HEADER_SIZE + len) {
+        this.#handle(u32(chunk, 0), u32(chunk, 4), chunk, HEADER_SIZE, chunk.length);
+        return;
+      }
+    }
     this.#decoder.push(chunk);
     for (;;) {
       let msg;
@@ -309,38 +408,44 @@ export class XsClient implements XsApi {
         return;
       }
       if (msg === undefined) return;
-      if (msg.type === XsType.WATCH_EVENT) {
-        const [path = '', token = ''] = splitStrings(msg.payload);
-        for (const l of this.#watchListeners) l(path, token);
-        continue;
-      }
-      const p = this.#pending.get(msg.reqId);
-      if (p === undefined) continue; // reply to nothing we sent: ignore
-      this.#pending.delete(msg.reqId);
-      const end = this.#observer?.onRequest ? this.#clock.now() : 0;
-      if (msg.type === XsType.ERROR) {
-        const name = parseErrorPayload(msg.payload);
-        this.#observer?.onRequest?.(p.type, p.start, end, name);
-        const code: XsErrno = KNOWN_ERRNOS.has(name) ? (name as XsErrno) : 'EIO';
-        p.reject(new XsError(code, code === name ? undefined : `unknown errno ${JSON.stringify(name)}`));
-      } else {
-        this.#observer?.onRequest?.(p.type, p.start, end, undefined);
-        let value: unknown;
-        try {
-          value = p.decode(msg.payload);
-        } catch (error) {
-          p.reject(error as Error);
-          continue;
-        }
-        p.resolve(value);
-      }
+      this.#handle(msg.type, msg.reqId, msg.payload, 0, msg.payload.length);
     }
+  }
+
+  /** One message from the daemon, its payload `bytes[start..end)`. */
+  #handle(type: number, reqId: number, bytes: Uint8Array, start: number, end: number): void {
+    if (type === XsType.WATCH_EVENT) {
+      const [path = '', token = ''] = splitRange(bytes, start, end);
+      for (const l of this.#watchListeners) l(path, token);
+      return;
+    }
+    const p = this.#takePending(reqId);
+    if (p === undefined) return; // reply to nothing we sent: ignore
+    const now = this.#observer?.onRequest ? this.#clock.now() : 0;
+    if (type === XsType.ERROR) {
+      const name = replyString(bytes, start, end);
+      this.#observer?.onRequest?.(p.type, p.start, now, name);
+      const code: XsErrno = KNOWN_ERRNOS.has(name) ? (name as XsErrno) : 'EIO';
+      p.reject(new XsError(code, code === name ? undefined : `unknown errno ${JSON.stringify(name)}`));
+      return;
+    }
+    this.#observer?.onRequest?.(p.type, p.start, now, undefined);
+    let value: unknown;
+    try {
+      value = p.decode(bytes, start, end);
+    } catch (error) {
+      p.reject(error as Error);
+      return;
+    }
+    p.resolve(value);
   }
 
   #shutdown(error: Error): void {
     if (this.#closedError) return;
     this.#closedError = error;
-    const pending = [...this.#pending.values()];
+    // Oldest first, as they were sent.
+    const pending = this.#sole === undefined ? [...this.#pending.values()] : [this.#sole, ...this.#pending.values()];
+    this.#sole = undefined;
     this.#pending.clear();
     for (const p of pending) p.reject(error);
     this.#transport.close();

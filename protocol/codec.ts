@@ -134,6 +134,12 @@ export function encodeMessage(msg: XsMessage): Uint8Array {
  */
 export class MessageDecoder {
   #chunks: Uint8Array[] = [];
+  /**
+   * Slots of `#chunks` in use (live ones from `#head`; consumed ones hold
+   * EMPTY). The array keeps its length when it empties: truncating it and
+   * growing it again allocated a backing store per message.
+   */
+  #used = 0;
   /** Index of the first live chunk in `#chunks`. */
   #head = 0;
   /** Read offset inside the first live chunk. */
@@ -151,7 +157,9 @@ export class MessageDecoder {
   /** Appends received bytes. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    if (this.#used === this.#chunks.length) this.#chunks.push(chunk);
+    else this.#chunks[this.#used] = chunk;
+    this.#used++;
     this.#avail += chunk.length;
   }
 
@@ -234,11 +242,12 @@ export class MessageDecoder {
       this.#off = 0;
     }
     // Drop consumed chunk slots now and then so the array does not grow.
-    if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
+    if (this.#head === this.#used) {
+      this.#used = 0;
       this.#head = 0;
     } else if (this.#head > 64) {
       this.#chunks.splice(0, this.#head);
+      this.#used -= this.#head;
       this.#head = 0;
     }
   }

@@ -97,7 +97,15 @@ export function commonPathPrefix(a: string, b: string): string {
   return n === 0 ? '/' : `/${sa.slice(0, n).join('/')}`;
 }
 
-/** Throws `E2BIG` when a value cannot fit in one message. */
+/** A char that is not one byte (values are byte strings, one char per byte). */
+const NOT_A_BYTE = /[^\u0000-\u00ff]/;
+
+/**
+ * Throws `E2BIG` when a value cannot fit in one message, `EINVAL` when it
+ * holds a char above U+00FF (it is not a byte string: stored as bytes it
+ * would come back as another char).
+ */
 export function validateValue(value: string): void {
   if (value.length > PAYLOAD_MAX) throw new XsError('E2BIG', `value of ${value.length} bytes exceeds ${PAYLOAD_MAX}`);
+  if (NOT_A_BYTE.test(value)) throw new XsError('EINVAL', 'value has a char above U+00FF (values are byte strings, one char per byte)');
 }

@@ -25,7 +25,8 @@ import { XsError } from '../common/errors.ts';
 import { baseName, childPath, parentPath, validateAbsolutePath, validateValue } from '../common/paths.ts';
 import { ROOT_PERMS, checkAccess, hasAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
 import type { Access } from '../common/perms.ts';
-import type { Engine, EngineOptions } from '../types.ts';
+import type { EngineOperations, EngineOptions } from '../types.ts';
+import { CountedEngine, zeroCounters } from '../counted.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
 
 /**
@@ -69,61 +70,70 @@ interface Transaction {
   failed: boolean;
 }
 
-const COUNTER_NAMES = [
+/** Every counter, in the order results show them. */
+export const TDB_PERNODE_COUNTER_NAMES = [
   'reads', 'writes', 'directories', 'rms', 'mkdirs', 'getPerms', 'setPerms',
-  'txStarts', 'commits', 'aborts', 'conflicts', 'nodesAccessed', 'generationChecks',
+  'txStarts', 'commits', 'aborts', 'voluntaryAborts', 'conflicts', 'failedCommits',
+  'nodesAccessed', 'generationChecks',
 ] as const;
-type CounterName = (typeof COUNTER_NAMES)[number];
+
+/** Name of a `tdb-pernode` counter. */
+export type TdbPernodeCounterName = (typeof TDB_PERNODE_COUNTER_NAMES)[number];
 
 /**
- * Work counters: the operation counts, `commits` (successful), `aborts`
- * (transactions ended without effect: refused with EAGAIN or aborted by the
- * caller), `conflicts` (EAGAIN refusals only), `nodesAccessed` (entries added
- * to transactions' accessed lists) and `generationChecks` (generations
- * compared at commit).
+ * Every counter (the common ones are in engines/types.ts: `aborts` counts
+ * EAGAIN refusals only, as in every engine).
  */
-export type TdbPernodeCounters = Record<CounterName, number>;
+export type TdbPernodeCounters = Record<TdbPernodeCounterName, number>;
 
-/** The engine class; use {@link createTdbPernodeEngine}. */
-export class TdbPernodeEngine implements Engine {
+/**
+ * The engine's work:
+ * - `conflicts`: commits refused with EAGAIN — the same as `aborts` (the
+ *   name this engine used for them before `aborts` meant only that);
+ * - `failedCommits`: commits refused otherwise: ENOMEM (an operation of the
+ *   transaction failed half-way) or EQUOTA (the commit would exceed a
+ *   domain's node quota);
+ * - `nodesAccessed`: entries added to transactions' accessed lists;
+ * - `generationChecks`: generations compared at commit.
+ */
+export type TdbPernodeWorkCounters = Record<'conflicts' | 'failedCommits' | 'nodesAccessed' | 'generationChecks', number>;
+
+/** The engine's operations; {@link TdbPernodeEngine} counts around them. */
+class TdbPernodeOperations implements EngineOperations {
   readonly kind = 'tdb-pernode' as const;
   readonly #nodes = new Map<string, NodeRecord>();
   readonly #transactions = new Map<number, Transaction>();
   /** Nodes owned per domain (quota accounting of the committed store). */
   readonly #entries = new Map<number, number>();
   readonly #maxNodesPerDomain: number;
-  readonly #counters: TdbPernodeCounters;
+  readonly #counters: TdbPernodeWorkCounters;
   #generation = 0;
   #nextTxId = 1;
   #closed = false;
 
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions, counters: TdbPernodeWorkCounters) {
     this.#maxNodesPerDomain = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
-    this.#counters = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as TdbPernodeCounters;
+    this.#counters = counters;
     this.#nodes.set('/', { value: '', perms: ROOT_PERMS, children: [], generation: ++this.#generation });
   }
 
   read(domid: number, txId: number, path: string): string {
     const tx = this.#enter(domid, txId);
-    this.#counters.reads++;
     return this.#getNode(tx, domid, absolute(path), 'read').value;
   }
 
   directory(domid: number, txId: number, path: string): string[] {
     const tx = this.#enter(domid, txId);
-    this.#counters.directories++;
     return this.#getNode(tx, domid, absolute(path), 'read').children.slice();
   }
 
   getPerms(domid: number, txId: number, path: string): string[] {
     const tx = this.#enter(domid, txId);
-    this.#counters.getPerms++;
     return this.#getNode(tx, domid, absolute(path), 'read').perms.slice();
   }
 
   write(domid: number, txId: number, path: string, value: string): void {
     const tx = this.#enter(domid, txId);
-    this.#counters.writes++;
     const full = absolute(path);
     validateValue(value);
     const node = this.#getNodeOrMissing(tx, domid, full, 'write');
@@ -137,7 +147,6 @@ export class TdbPernodeEngine implements Engine {
 
   mkdir(domid: number, txId: number, path: string): void {
     const tx = this.#enter(domid, txId);
-    this.#counters.mkdirs++;
     const full = absolute(path);
     if (this.#getNodeOrMissing(tx, domid, full, 'write') !== null) return;
     this.#createNode(tx, domid, full, '');
@@ -146,7 +155,6 @@ export class TdbPernodeEngine implements Engine {
 
   rm(domid: number, txId: number, path: string): void {
     const tx = this.#enter(domid, txId);
-    this.#counters.rms++;
     const full = absolute(path);
     const node = this.#getNodeOrMissing(tx, domid, full, 'write');
     if (node === null) {
@@ -169,7 +177,6 @@ export class TdbPernodeEngine implements Engine {
 
   setPerms(domid: number, txId: number, path: string, perms: string[]): void {
     const tx = this.#enter(domid, txId);
-    this.#counters.setPerms++;
     const full = absolute(path);
     validatePerms(perms);
     const node = this.#getNode(tx, domid, full, 'write');
@@ -187,7 +194,6 @@ export class TdbPernodeEngine implements Engine {
 
   txStart(domid: number): number {
     this.#checkOpen();
-    this.#counters.txStarts++;
     const id = this.#nextTxId++;
     // Transaction start bumps the global generation in cxenstored too.
     this.#generation++;
@@ -202,12 +208,9 @@ export class TdbPernodeEngine implements Engine {
     const tx = this.#transactions.get(txId);
     if (tx === undefined || tx.domid !== domid) throw new XsError('ENOENT', `no transaction ${txId}`);
     this.#transactions.delete(txId);
-    if (!commit) {
-      this.#counters.aborts++;
-      return [];
-    }
+    if (!commit) return [];
     if (tx.failed) {
-      this.#counters.aborts++;
+      this.#counters.failedCommits++;
       throw new XsError('ENOMEM', 'transaction failed half-way');
     }
     for (const [path, acc] of tx.accessed) {
@@ -215,7 +218,6 @@ export class TdbPernodeEngine implements Engine {
       this.#counters.generationChecks++;
       const current = this.#nodes.get(path);
       if ((current === undefined ? NO_GENERATION : current.generation) !== acc.generation) {
-        this.#counters.aborts++;
         this.#counters.conflicts++;
         throw new XsError('EAGAIN', `${path} changed since the transaction accessed it`);
       }
@@ -223,7 +225,7 @@ export class TdbPernodeEngine implements Engine {
     if (domid !== 0) {
       for (const [owner, delta] of tx.entryDelta) {
         if (delta > 0 && owner !== 0 && (this.#entries.get(owner) ?? 0) + delta > this.#maxNodesPerDomain) {
-          this.#counters.aborts++;
+          this.#counters.failedCommits++;
           throw new XsError('EQUOTA', `dom${owner} would own more than ${this.#maxNodesPerDomain} nodes`);
         }
       }
@@ -234,12 +236,7 @@ export class TdbPernodeEngine implements Engine {
       else this.#nodes.set(path, { ...acc.view, generation: ++this.#generation });
     }
     for (const [owner, delta] of tx.entryDelta) this.#entries.set(owner, (this.#entries.get(owner) ?? 0) + delta);
-    this.#counters.commits++;
     return [...tx.watchPaths];
-  }
-
-  counters(): Record<string, number> {
-    return { ...this.#counters };
   }
 
   close(): void {
@@ -408,7 +405,15 @@ function absolute(path: string): string {
   return path;
 }
 
-/** Creates a `tdb-pernode` engine (in memory; `options.dir` is not used). */
-export function createTdbPernodeEngine(options: EngineOptions): Engine {
+/** The `tdb-pernode` engine: {@link TdbPernodeOperations} with its counters. */
+export class TdbPernodeEngine extends CountedEngine<TdbPernodeCounterName> {
+  constructor(options: EngineOptions = {}) {
+    const counters = zeroCounters(TDB_PERNODE_COUNTER_NAMES);
+    super(new TdbPernodeOperations(options, counters), counters);
+  }
+}
+
+/** Creates a `tdb-pernode` engine (in memory; `options.dir` and `options.storage` are not used). */
+export function createTdbPernodeEngine(options: EngineOptions): TdbPernodeEngine {
   return new TdbPernodeEngine(options);
 }

@@ -12,7 +12,10 @@ import { XsError } from '../common/errors.ts';
 import { baseName, parentPath, validateAbsolutePath, validateValue } from '../common/paths.ts';
 import { ROOT_PERMS, checkAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
-import type { Engine, EngineKind, EngineOptions } from '../types.ts';
+import type { EngineKind, EngineOperations, EngineOptions } from '../types.ts';
+import { CountedEngine, zeroCounters } from '../counted.ts';
+import { TDB_COUNTER_NAMES } from './counters.ts';
+import type { TdbCounterName } from './counters.ts';
 import { TdbFile } from './file.ts';
 import type { Counters } from './file.ts';
 import { UndoJournal } from './journal.ts';
@@ -29,15 +32,6 @@ export const TDB_JOURNAL_NAME = 'tdb.journal';
 /** Prefix of transaction copies (`tdb.tx<id>`), removed when a store is reopened. */
 export const TDB_COPY_PREFIX = 'tdb.tx';
 
-/** Counter names, all present from the start (the simulated driver prices them). */
-export const TDB_COUNTER_NAMES = [
-  'reads', 'writes', 'directories', 'rms', 'mkdirs', 'getPerms', 'setPerms',
-  'txStarts', 'commits', 'aborts',
-  'recordsRead', 'recordsWritten', 'bytesRead', 'bytesWritten',
-  'fileCopies', 'bytesCopied', 'renames', 'fileOpens', 'lockAcquisitions', 'fsyncs',
-  'journalWrites', 'journalBytes',
-] as const;
-
 interface Transaction {
   readonly id: number;
   readonly domid: number;
@@ -51,12 +45,6 @@ interface Transaction {
   readonly changeSet: Set<string>;
   /** Change of each owner's node count (xenstored's changed_domains). */
   readonly ownerDeltas: Map<number, number>;
-}
-
-function zeroCounters(): Counters {
-  const c: Counters = {};
-  for (const name of TDB_COUNTER_NAMES) c[name] = 0;
-  return c;
 }
 
 /**
@@ -105,12 +93,12 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** The engine; build it with {@link createTdbEngine}. */
-export class TdbEngine implements Engine {
+/** The engine's operations; {@link TdbEngine} counts around them. */
+class TdbOperations implements EngineOperations {
   readonly kind: EngineKind = 'tdb';
   readonly #storage: StorageBackend;
   readonly #maxNodes: number;
-  readonly #c: Counters = zeroCounters();
+  readonly #c: Counters;
   readonly #journal: UndoJournal;
   readonly #txs = new Map<number, Transaction>();
   /** Nodes owned by each domain, kept in memory like xenstored's per-domain entry count. */
@@ -120,7 +108,8 @@ export class TdbEngine implements Engine {
   #nextTxId = 1;
   #closed = false;
 
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions, counters: Counters) {
+    this.#c = counters;
     this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
     this.#storage = openStorage(options);
     const storage = this.#storage;
@@ -130,7 +119,7 @@ export class TdbEngine implements Engine {
     if (!storage.exists(TDB_FILE_NAME)) this.#initialise();
     this.#live = TdbFile.open(storage, TDB_FILE_NAME, this.#c);
     this.#journal = new UndoJournal(storage.openOrCreate(TDB_JOURNAL_NAME), this.#c);
-    this.#c.fileOpens!++;
+    this.#c.fileOpens++;
     this.#lock(this.#live);
     try {
       this.#journal.recover(this.#live);
@@ -141,7 +130,7 @@ export class TdbEngine implements Engine {
       this.#unlock(this.#live);
     }
     // Counters count the work of operations, not of opening the store.
-    for (const name of TDB_COUNTER_NAMES) this.#c[name] = 0;
+    for (const name of Object.keys(this.#c) as (keyof Counters)[]) this.#c[name] = 0;
   }
 
   /** A fresh store holds only `/`; built under another name and renamed so a crash never leaves half a file. */
@@ -157,7 +146,7 @@ export class TdbEngine implements Engine {
 
   #lock(file: TdbFile): void {
     file.storage.lock();
-    this.#c.lockAcquisitions!++;
+    this.#c.lockAcquisitions++;
   }
 
   #unlock(file: TdbFile): void {
@@ -272,7 +261,6 @@ export class TdbEngine implements Engine {
   // ---- Engine ------------------------------------------------------------
 
   read(domid: number, txId: number, path: string): string {
-    this.#c.reads!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     return this.#run(tx, (file) => {
@@ -283,7 +271,6 @@ export class TdbEngine implements Engine {
   }
 
   write(domid: number, txId: number, path: string, value: string): void {
-    this.#c.writes!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     validateValue(value);
@@ -301,7 +288,6 @@ export class TdbEngine implements Engine {
   }
 
   mkdir(domid: number, txId: number, path: string): void {
-    this.#c.mkdirs!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     const created = this.#run(tx, (file) => {
@@ -317,7 +303,6 @@ export class TdbEngine implements Engine {
   }
 
   rm(domid: number, txId: number, path: string): void {
-    this.#c.rms!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     if (path === '/') throw new XsError('EINVAL', 'cannot remove /');
@@ -342,7 +327,6 @@ export class TdbEngine implements Engine {
   }
 
   directory(domid: number, txId: number, path: string): string[] {
-    this.#c.directories!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     return this.#run(tx, (file) => {
@@ -353,7 +337,6 @@ export class TdbEngine implements Engine {
   }
 
   getPerms(domid: number, txId: number, path: string): string[] {
-    this.#c.getPerms!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     return this.#run(tx, (file) => {
@@ -364,7 +347,6 @@ export class TdbEngine implements Engine {
   }
 
   setPerms(domid: number, txId: number, path: string, perms: string[]): void {
-    this.#c.setPerms!++;
     const tx = this.#tx(domid, txId);
     validateAbsolutePath(path);
     validatePerms(perms);
@@ -387,7 +369,6 @@ export class TdbEngine implements Engine {
   }
 
   txStart(domid: number): number {
-    this.#c.txStarts!++;
     this.#tx(domid, 0);
     const id = this.#nextTxId++;
     const copyName = `${TDB_COPY_PREFIX}${id}`;
@@ -396,8 +377,8 @@ export class TdbEngine implements Engine {
     try {
       // tdb_copy: the whole database goes to a new file, which the transaction opens.
       this.#storage.copy(TDB_FILE_NAME, copyName);
-      this.#c.fileCopies!++;
-      this.#c.bytesCopied! += this.#live.size;
+      this.#c.fileCopies++;
+      this.#c.bytesCopied += this.#live.size;
       crashPoint('copy-done');
       file = TdbFile.open(this.#storage, copyName, this.#c);
     } finally {
@@ -424,7 +405,6 @@ export class TdbEngine implements Engine {
     // "FIXME: Merge, rather failing on any change." (xenstored_transaction.c)
     if (tx.generation !== this.#generation) {
       this.#discard(tx);
-      this.#c.aborts!++;
       throw new XsError('EAGAIN', `generation moved from ${tx.generation} to ${this.#generation}`);
     }
     const old = this.#live;
@@ -432,7 +412,7 @@ export class TdbEngine implements Engine {
     try {
       crashPoint('commit-before-rename');
       this.#storage.rename(tx.copyName, TDB_FILE_NAME);
-      this.#c.renames!++;
+      this.#c.renames++;
       crashPoint('commit-after-rename');
     } finally {
       this.#unlock(old);
@@ -443,17 +423,12 @@ export class TdbEngine implements Engine {
     this.#live = tx.file;
     for (const [owner, delta] of tx.ownerDeltas) this.#addOwned(null, owner, delta);
     this.#generation++;
-    this.#c.commits!++;
     return tx.changes;
   }
 
   #discard(tx: Transaction): void {
     tx.file.close();
     this.#storage.remove(tx.copyName);
-  }
-
-  counters(): Record<string, number> {
-    return { ...this.#c };
   }
 
   close(): void {
@@ -464,5 +439,16 @@ export class TdbEngine implements Engine {
     this.#live.close();
     this.#journal.close();
     this.#storage.dispose();
+  }
+}
+
+/**
+ * The `tdb` engine: {@link TdbOperations} with its counters
+ * ({@link TDB_COUNTER_NAMES}; meanings in counters.ts and engines/types.ts).
+ */
+export class TdbEngine extends CountedEngine<TdbCounterName> {
+  constructor(options: EngineOptions = {}) {
+    const counters = zeroCounters(TDB_COUNTER_NAMES);
+    super(new TdbOperations(options, counters), counters);
   }
 }

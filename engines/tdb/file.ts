@@ -12,15 +12,16 @@
  */
 import {
   DATA_START, FILE_MAGIC, FILE_VERSION, HASH_SIZE, HDR, HEADER_SIZE, MIN_SPLIT_BODY, REC,
-  RECORD_HEADER, REC_FREE, REC_LIVE, align, bucketOffset, decodeNode, encodeNode, hashKey,
+  RECORD_HEADER, REC_FREE, REC_LIVE, align, bucketOffset, decodeNode, encodeNode, hashPath,
 } from './layout.ts';
 import type { NodeData } from './layout.ts';
 import type { UndoJournal } from './journal.ts';
 import { crashPoint } from './crash.ts';
 import type { StorageBackend, StorageFile } from './storage.ts';
+import type { TdbWorkCounters } from './counters.ts';
 
 /** The engine's work counters (shared by every file the engine opens). */
-export type Counters = Record<string, number>;
+export type Counters = TdbWorkCounters;
 
 /**
  * Free records examined per allocation before giving up and growing the
@@ -32,6 +33,14 @@ const FREE_LIST_SEARCH_LIMIT = 8;
 /** Bytes read at once when visiting a record: header, key and usually the data. */
 const SPECULATIVE_READ = 512;
 
+/** Whether the key bytes of the record in `buf` are `key` (latin1; lengths already equal). */
+function keyMatches(buf: Buffer, key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    if (buf[RECORD_HEADER + i] !== key.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** A record as read from the file. */
 interface RecordView {
   off: number;
@@ -40,8 +49,13 @@ interface RecordView {
   keyLen: number;
   dataLen: number;
   hash: number;
-  /** Header + body bytes read so far (at least header + key). */
+  /**
+   * Header + body bytes read so far (at least header + key): the first
+   * `len` bytes. The file's scratch buffer, valid until its next record
+   * read, unless a longer read replaced it.
+   */
   buf: Buffer;
+  len: number;
 }
 
 /** A TDB-like file opened read-write. */
@@ -55,7 +69,11 @@ export class TdbFile {
   #recordCount: number;
   #freeCount: number;
   readonly #c: Counters;
-  readonly #u32 = Buffer.alloc(4);
+  // Scratch buffers from Node's pool (allocUnsafe: a transaction start opens a file, so these are per start).
+  readonly #u32 = Buffer.allocUnsafe(4);
+  readonly #w32 = Buffer.allocUnsafe(4);
+  /** Where records are read speculatively (one per file: a record view is used before the next read). */
+  readonly #scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
 
   private constructor(path: string, storage: StorageFile, c: Counters) {
     this.#path = path;
@@ -74,21 +92,21 @@ export class TdbFile {
   /** Creates a fresh file holding the header and empty buckets (O_EXCL, like xenstored). */
   static create(backend: StorageBackend, name: string, c: Counters): TdbFile {
     const storage = backend.create(name);
-    c.fileOpens!++;
+    c.fileOpens++;
     const init = Buffer.alloc(DATA_START);
     FILE_MAGIC.copy(init, 0);
     init.writeUInt32LE(FILE_VERSION, HDR.version);
     init.writeUInt32LE(HASH_SIZE, HDR.hashSize);
     init.writeUInt32LE(DATA_START, HDR.dataEnd);
     storage.write(init, 0);
-    c.bytesWritten! += init.length;
+    c.bytesWritten += init.length;
     return new TdbFile(backend.displayName(name), storage, c);
   }
 
   /** Opens an existing file. */
   static open(backend: StorageBackend, name: string, c: Counters): TdbFile {
     const storage = backend.open(name);
-    c.fileOpens!++;
+    c.fileOpens++;
     try {
       return new TdbFile(backend.displayName(name), storage, c);
     } catch (e) {
@@ -126,9 +144,9 @@ export class TdbFile {
 
   // ---- raw I/O -----------------------------------------------------------
 
-  #read(buf: Buffer, off: number): number {
-    const n = this.storage.read(buf, off);
-    this.#c.bytesRead! += n;
+  #read(buf: Buffer, off: number, length = buf.length): number {
+    const n = this.storage.read(buf, off, length);
+    this.#c.bytesRead += n;
     return n;
   }
 
@@ -136,7 +154,7 @@ export class TdbFile {
   write(buf: Buffer, off: number): void {
     if (this.journal) this.journal.record(this, off, buf.length);
     this.storage.write(buf, off);
-    this.#c.bytesWritten! += buf.length;
+    this.#c.bytesWritten += buf.length;
     if (this.journal) crashPoint('live-write');
   }
 
@@ -153,7 +171,7 @@ export class TdbFile {
   }
 
   #writeU32(off: number, value: number): void {
-    const b = Buffer.allocUnsafe(4);
+    const b = this.#w32;
     b.writeUInt32LE(value, 0);
     this.write(b, off);
   }
@@ -183,9 +201,9 @@ export class TdbFile {
   #readRecord(off: number): RecordView {
     const want = Math.min(SPECULATIVE_READ, this.#size - off);
     if (want < RECORD_HEADER) throw new Error(`${this.path}: record at ${off} beyond end`);
-    let buf: Buffer = Buffer.allocUnsafe(want);
-    this.#read(buf, off);
-    this.#c.recordsRead!++;
+    let buf: Buffer = this.#scratch;
+    let len = this.#read(buf, off, want);
+    this.#c.recordsRead++;
     const magic = buf.readUInt32LE(REC.magic);
     if (magic !== REC_LIVE) throw new Error(`${this.path}: bad record magic 0x${magic.toString(16)} at ${off}`);
     const keyLen = buf.readUInt32LE(REC.keyLen);
@@ -194,31 +212,39 @@ export class TdbFile {
     if (keyLen + dataLen > capacity || off + RECORD_HEADER + capacity > this.#size) {
       throw new Error(`${this.path}: record at ${off} overruns`);
     }
-    if (RECORD_HEADER + keyLen > buf.length) buf = this.#extend(buf, off, RECORD_HEADER + keyLen);
+    if (RECORD_HEADER + keyLen > len) {
+      buf = this.#extend(buf, len, off, RECORD_HEADER + keyLen);
+      len = buf.length;
+    }
     return {
-      off, keyLen, dataLen, capacity, buf,
+      off, keyLen, dataLen, capacity, buf, len,
       next: buf.readUInt32LE(REC.next),
       hash: buf.readUInt32LE(REC.hash),
     };
   }
 
-  #extend(buf: Buffer, off: number, len: number): Buffer {
-    const full = Buffer.allocUnsafe(len);
-    buf.copy(full, 0);
-    const rest = full.subarray(buf.length);
-    const n = this.storage.read(rest, off + buf.length);
-    this.#c.bytesRead! += n;
+  /** The first `have` bytes of `buf` (read from `off`) followed by the rest up to `want` bytes, read now. */
+  #extend(buf: Buffer, have: number, off: number, want: number): Buffer {
+    const full = Buffer.allocUnsafe(want);
+    buf.copy(full, 0, 0, have);
+    const rest = full.subarray(have);
+    const n = this.storage.read(rest, off + have);
+    this.#c.bytesRead += n;
     return full;
   }
 
-  #find(key: Buffer, hash: number): RecordView | null {
+  /** The whole record (header, key and data) of a view. */
+  #whole(rec: RecordView): Buffer {
+    const end = RECORD_HEADER + rec.keyLen + rec.dataLen;
+    return end > rec.len ? this.#extend(rec.buf, rec.len, rec.off, end) : rec.buf;
+  }
+
+  #find(key: string, hash: number): RecordView | null {
     let off = this.#readU32(bucketOffset(hash % HASH_SIZE));
     let guard = 0;
     while (off !== 0) {
       const rec = this.#readRecord(off);
-      if (rec.hash === hash && rec.keyLen === key.length && rec.buf.compare(key, 0, key.length, RECORD_HEADER, RECORD_HEADER + key.length) === 0) {
-        return rec;
-      }
+      if (rec.hash === hash && rec.keyLen === key.length && keyMatches(rec.buf, key)) return rec;
       off = rec.next;
       if (++guard > 1 << 26) throw new Error(`${this.path}: hash chain loop`);
     }
@@ -227,53 +253,49 @@ export class TdbFile {
 
   /** The node stored under `path`, or null. */
   fetchNode(path: string): NodeData | null {
-    const key = Buffer.from(path, 'latin1');
-    const rec = this.#find(key, hashKey(key));
+    const rec = this.#find(path, hashPath(path));
     if (!rec) return null;
-    const end = RECORD_HEADER + rec.keyLen + rec.dataLen;
-    const buf = end > rec.buf.length ? this.#extend(rec.buf, rec.off, end) : rec.buf;
-    return decodeNode(buf, RECORD_HEADER + rec.keyLen, rec.dataLen);
+    return decodeNode(this.#whole(rec), RECORD_HEADER + rec.keyLen, rec.dataLen);
   }
 
   /** Stores (inserts or replaces) the node under `path`. */
   storeNode(path: string, node: NodeData): void {
-    const key = Buffer.from(path, 'latin1');
+    const keyLength = path.length;
     const data = encodeNode(node);
-    const hash = hashKey(key);
-    const old = this.#find(key, hash);
-    if (old && old.capacity >= key.length + data.length) {
+    const hash = hashPath(path);
+    const old = this.#find(path, hash);
+    if (old && old.capacity >= keyLength + data.length) {
       // In place, like tdb_update_hash: data first, then its length.
-      this.write(data, old.off + RECORD_HEADER + key.length);
+      this.write(data, old.off + RECORD_HEADER + keyLength);
       if (old.dataLen !== data.length) this.#writeU32(old.off + REC.dataLen, data.length);
-      this.#c.recordsWritten!++;
+      this.#c.recordsWritten++;
       return;
     }
     if (old) this.#unlinkAndFree(old);
     // A record that outgrew its place gets 50% room to grow (our addition, see
     // README): otherwise a directory gaining children one by one leaves a dead
     // copy of itself per child and the file (and every copy of it) bloats.
-    const need = key.length + data.length;
+    const need = keyLength + data.length;
     const { off, capacity } = this.#allocate(old ? need + (need >> 1) : need);
     const bucket = bucketOffset(hash % HASH_SIZE);
     const rec = Buffer.alloc(RECORD_HEADER + capacity); // padding written too: the file ends where the header says
     rec.writeUInt32LE(REC_LIVE, REC.magic);
     rec.writeUInt32LE(this.#readU32(bucket), REC.next);
     rec.writeUInt32LE(capacity, REC.capacity);
-    rec.writeUInt32LE(key.length, REC.keyLen);
+    rec.writeUInt32LE(keyLength, REC.keyLen);
     rec.writeUInt32LE(data.length, REC.dataLen);
     rec.writeUInt32LE(hash, REC.hash);
-    key.copy(rec, RECORD_HEADER);
-    data.copy(rec, RECORD_HEADER + key.length);
+    rec.write(path, RECORD_HEADER, keyLength, 'latin1');
+    data.copy(rec, RECORD_HEADER + keyLength);
     this.write(rec, off);
-    this.#c.recordsWritten!++;
+    this.#c.recordsWritten++;
     this.#writeU32(bucket, off);
     this.#setRecordCount(this.#recordCount + 1);
   }
 
   /** Deletes the record of `path`; returns false if there was none. */
   deleteNode(path: string): boolean {
-    const key = Buffer.from(path, 'latin1');
-    const rec = this.#find(key, hashKey(key));
+    const rec = this.#find(path, hashPath(path));
     if (!rec) return false;
     this.#unlinkAndFree(rec);
     return true;
@@ -299,7 +321,7 @@ export class TdbFile {
     hdr.writeUInt32LE(this.#readU32(HDR.freeHead), REC.next);
     hdr.writeUInt32LE(capacity, REC.capacity);
     this.write(hdr, off);
-    this.#c.recordsWritten!++;
+    this.#c.recordsWritten++;
     this.#writeU32(HDR.freeHead, off);
     this.#setFreeCount(this.#freeCount + 1);
   }
@@ -320,7 +342,7 @@ export class TdbFile {
     let guard = 0;
     while (off !== 0) {
       this.#read(hdr, off);
-      this.#c.recordsRead!++;
+      this.#c.recordsRead++;
       if (hdr.readUInt32LE(REC.magic) !== REC_FREE) throw new Error(`${this.path}: bad free record at ${off}`);
       const next = hdr.readUInt32LE(REC.next);
       const cap = hdr.readUInt32LE(REC.capacity);
@@ -358,8 +380,7 @@ export class TdbFile {
       let off = heads.readUInt32LE(b * 4);
       while (off !== 0) {
         const rec = this.#readRecord(off);
-        const end = RECORD_HEADER + rec.keyLen + rec.dataLen;
-        const buf = end > rec.buf.length ? this.#extend(rec.buf, off, end) : rec.buf;
+        const buf = this.#whole(rec);
         fn(buf.toString('latin1', RECORD_HEADER, RECORD_HEADER + rec.keyLen), decodeNode(buf, RECORD_HEADER + rec.keyLen, rec.dataLen));
         off = rec.next;
       }

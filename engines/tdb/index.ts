@@ -2,10 +2,12 @@
  * The `tdb` engine: the 2009 C xenstored on a TDB-like file (README.md).
  * Public face of engines/tdb/.
  */
-import type { Engine, EngineOptions } from '../types.ts';
+import type { EngineOptions } from '../types.ts';
 import { TdbEngine } from './engine.ts';
 
-export { TDB_FILE_NAME, TDB_JOURNAL_NAME, TDB_COPY_PREFIX, TDB_COUNTER_NAMES } from './engine.ts';
+export { TdbEngine, TDB_FILE_NAME, TDB_JOURNAL_NAME, TDB_COPY_PREFIX } from './engine.ts';
+export { TDB_COUNTER_NAMES } from './counters.ts';
+export type { TdbCounterName, TdbWorkCounters } from './counters.ts';
 export { verifyTdbStore } from './check.ts';
 export type { StoreSnapshot, SnapshotNode } from './check.ts';
 
@@ -14,6 +16,6 @@ export type { StoreSnapshot, SnapshotNode } from './check.ts';
  * (reopened if it exists, else initialised with `/` owned by dom0, perms
  * `['n0']`); without it a temp dir is used and removed on close.
  */
-export function createTdbEngine(options: EngineOptions): Engine {
+export function createTdbEngine(options: EngineOptions): TdbEngine {
   return new TdbEngine(options);
 }

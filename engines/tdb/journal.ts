@@ -56,7 +56,7 @@ export class UndoJournal {
       hdr.writeUInt32LE(this.#baseSize, 4);
       this.#file.write(hdr, 0);
       this.#pos = JOURNAL_HEADER;
-      this.#c.journalBytes! += JOURNAL_HEADER;
+      this.#c.journalBytes += JOURNAL_HEADER;
     }
     const n = Math.min(off + len, this.#baseSize) - off;
     if (n <= 0) return; // beyond the original end: undone by truncation
@@ -68,8 +68,8 @@ export class UndoJournal {
     old.copy(entry, ENTRY_HEADER);
     this.#file.write(entry, this.#pos);
     this.#pos += entry.length;
-    this.#c.journalWrites!++;
-    this.#c.journalBytes! += entry.length;
+    this.#c.journalWrites++;
+    this.#c.journalBytes += entry.length;
     crashPoint('journal-entry');
   }
 

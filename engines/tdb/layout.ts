@@ -77,6 +77,15 @@ export function hashKey(key: Buffer): number {
   return (Math.imul(1103515243, value) + 12345) >>> 0;
 }
 
+/** {@link hashKey} of the latin1 bytes of `key`, without building them. */
+export function hashPath(key: string): number {
+  let value = Math.imul(0x238f13af, key.length) >>> 0;
+  for (let i = 0; i < key.length; i++) {
+    value = (value + (key.charCodeAt(i) << ((i * 5) % 24))) >>> 0;
+  }
+  return (Math.imul(1103515243, value) + 12345) >>> 0;
+}
+
 /** A node as stored in its record. */
 export interface NodeData {
   /** Permissions in wire text form, owner first. */

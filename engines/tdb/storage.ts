@@ -24,8 +24,8 @@ export type TdbStorageKind = 'file' | 'memory';
 
 /** One open file of a backend (a file descriptor's view). */
 export interface StorageFile {
-  /** Reads into `buf` from `off` (like pread); returns the bytes read, short at the end of the file. */
-  read(buf: Buffer, off: number): number;
+  /** Reads `length` bytes (default: `buf.length`) into the start of `buf` from `off` (like pread); returns the bytes read, short at the end of the file. */
+  read(buf: Buffer, off: number, length?: number): number;
   /** Writes `buf` at `off` (like pwrite), growing the file if needed; a gap reads as zeros. */
   write(buf: Buffer, off: number): void;
   /** Physical size of the file (fstat). */
@@ -78,8 +78,8 @@ class RealFile implements StorageFile {
     this.#fd = fd;
   }
 
-  read(buf: Buffer, off: number): number {
-    return fs.readSync(this.#fd, buf, 0, buf.length, off);
+  read(buf: Buffer, off: number, length = buf.length): number {
+    return fs.readSync(this.#fd, buf, 0, length, off);
   }
 
   write(buf: Buffer, off: number): void {

@@ -18,7 +18,8 @@
 import { XsError, isXsError } from '../common/errors.ts';
 import type { XsErrno } from '../common/errors.ts';
 import { ROOT_PERMS, samePerms } from '../common/perms.ts';
-import type { Engine, EngineOptions } from '../types.ts';
+import type { Engine, EngineOperations, EngineOptions } from '../types.ts';
+import { CountedEngine, zeroCounters } from '../counted.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
 import type { Reply, Request, Store, TxLog } from './store.ts';
 import { execute, getNodeStrict, newTxLog, sameReply } from './store.ts';
@@ -67,32 +68,38 @@ interface HistoryRecord {
   readonly finishCount: number;
 }
 
-const COUNTER_NAMES = [
+/** Every counter, in the order results show them. */
+export const TRIE_REPLAY_COUNTER_NAMES = [
   'reads', 'writes', 'directories', 'rms', 'mkdirs', 'getPerms', 'setPerms',
-  'txStarts', 'commits', 'aborts', 'conflicts', 'readOnlyCommits',
+  'txStarts', 'commits', 'aborts', 'voluntaryAborts', 'conflicts', 'readOnlyCommits',
   'coalescedCommits', 'replays', 'replayedRequests', 'replayCommits',
   'nodesVisited', 'nodesAllocated', 'bytesAllocated',
   'conflictsBlamed', 'domainPauses', 'creditRefills',
 ] as const;
-type CounterName = (typeof COUNTER_NAMES)[number];
+
+/** Name of a `trie-replay` counter. */
+export type TrieReplayCounterName = (typeof TRIE_REPLAY_COUNTER_NAMES)[number];
+
+/** Every counter (the common ones are in engines/types.ts: `aborts` counts EAGAIN refusals only). */
+export type TrieReplayCounters = Record<TrieReplayCounterName, number>;
 
 /**
- * Counters: operation counts; `commits` (every successful commit, including
- * read-only ones, counted again in `readOnlyCommits`; `coalescedCommits` and
- * `replayCommits` say how the others got in); `aborts` (ended without
- * effect: EAGAIN or aborted by the caller); `conflicts` (EAGAIN only);
- * `replays`, `replayedRequests`; tree work `nodesVisited`,
- * `nodesAllocated`, `bytesAllocated` (estimate, see tree.ts); throttling
- * `conflictsBlamed`, `domainPauses`, `creditRefills`.
+ * The engine's work: `conflicts` (commits refused with EAGAIN — the same as
+ * `aborts`, the name this engine used for them before `aborts` meant only
+ * that); `readOnlyCommits` (commits without a write, also in `commits`);
+ * `coalescedCommits` and `replayCommits` (how the other commits got in when
+ * the live root had moved); `replays`, `replayedRequests`; tree work
+ * `nodesVisited`, `nodesAllocated`, `bytesAllocated` (estimate, see
+ * tree.ts); throttling `conflictsBlamed`, `domainPauses`, `creditRefills`
+ * (throttle.ts).
  */
-export type TrieReplayCounters = Record<CounterName, number>;
-
-type Work = TrieReplayCounters & TreeWork & ThrottleCounters;
+type Work = Record<'conflicts' | 'readOnlyCommits' | 'coalescedCommits' | 'replays' | 'replayedRequests' | 'replayCommits', number>
+  & TreeWork & ThrottleCounters;
 
 const RETAINED: ReadonlySet<Request['type']> = new Set(['write', 'mkdir', 'rm', 'setPerms']);
 
-/** The engine class; use {@link createTrieReplayEngine}. */
-export class TrieReplayEngine implements Engine {
+/** The engine's operations; {@link TrieReplayEngine} counts around them. */
+class TrieReplayOperations implements EngineOperations {
   readonly kind = 'trie-replay' as const;
   /** Conflict-credit throttling state; see {@link ConflictThrottle}. */
   readonly throttle: ConflictThrottle;
@@ -111,9 +118,9 @@ export class TrieReplayEngine implements Engine {
   #closed = false;
   readonly #scratch: TxLog = newTxLog();
 
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions, counters: Work) {
     this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
-    this.#work = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as unknown as Work;
+    this.#work = counters;
     this.#live = { root: makeNode(this.#work, '', ROOT_PERMS, '', NO_KIDS), entries: new Map(), entryDelta: null };
     this.#ledger = new CreditLedger(this.#work, () => {
       this.#epoch++;
@@ -123,36 +130,35 @@ export class TrieReplayEngine implements Engine {
   }
 
   read(domid: number, txId: number, path: string): string {
-    return this.#run(domid, txId, { type: 'read', path }, 'reads') as string;
+    return this.#run(domid, txId, { type: 'read', path }) as string;
   }
 
   directory(domid: number, txId: number, path: string): string[] {
-    return (this.#run(domid, txId, { type: 'directory', path }, 'directories') as readonly string[]).slice();
+    return (this.#run(domid, txId, { type: 'directory', path }) as readonly string[]).slice();
   }
 
   getPerms(domid: number, txId: number, path: string): string[] {
-    return (this.#run(domid, txId, { type: 'getPerms', path }, 'getPerms') as readonly string[]).slice();
+    return (this.#run(domid, txId, { type: 'getPerms', path }) as readonly string[]).slice();
   }
 
   write(domid: number, txId: number, path: string, value: string): void {
-    this.#run(domid, txId, { type: 'write', path, value }, 'writes');
+    this.#run(domid, txId, { type: 'write', path, value });
   }
 
   mkdir(domid: number, txId: number, path: string): void {
-    this.#run(domid, txId, { type: 'mkdir', path }, 'mkdirs');
+    this.#run(domid, txId, { type: 'mkdir', path });
   }
 
   rm(domid: number, txId: number, path: string): void {
-    this.#run(domid, txId, { type: 'rm', path }, 'rms');
+    this.#run(domid, txId, { type: 'rm', path });
   }
 
   setPerms(domid: number, txId: number, path: string, perms: string[]): void {
-    this.#run(domid, txId, { type: 'setPerms', path, perms: perms.slice() }, 'setPerms');
+    this.#run(domid, txId, { type: 'setPerms', path, perms: perms.slice() });
   }
 
   txStart(domid: number): number {
     this.#checkOpen();
-    this.#work.txStarts++;
     const id = this.#nextTxId++;
     const tx: Transaction = {
       id, domid,
@@ -178,25 +184,16 @@ export class TrieReplayEngine implements Engine {
     // History.end_transaction trims after the commit attempt (and its blame).
     this.#trim(tx);
     if (!success) {
-      this.#work.aborts++;
       this.#work.conflicts++;
       throw new XsError('EAGAIN', `transaction ${txId} conflicts and its replay differs`);
     }
-    if (!commit) {
-      this.#work.aborts++;
-      return [];
-    }
-    this.#work.commits++;
+    if (!commit) return [];
     if (!writing) {
       this.#work.readOnlyCommits++;
       return [];
     }
     this.#recordCommit(domid, tx.startRoot, null);
     return [...new Set(tx.log.writePaths)];
-  }
-
-  counters(): Record<string, number> {
-    return { ...this.#work };
   }
 
   close(): void {
@@ -216,9 +213,8 @@ export class TrieReplayEngine implements Engine {
     return tx;
   }
 
-  #run(domid: number, txId: number, req: Request, counter: CounterName): Reply {
+  #run(domid: number, txId: number, req: Request): Reply {
     this.#checkOpen();
-    this.#work[counter]++;
     if (txId === 0) {
       const log = this.#scratch;
       log.readLow = null;
@@ -379,8 +375,18 @@ export class TrieReplayEngine implements Engine {
   }
 }
 
-/** Creates a `trie-replay` engine (in memory; `options.dir` is not used). */
-export function createTrieReplayEngine(options: EngineOptions): Engine {
+/** The `trie-replay` engine: {@link TrieReplayOperations} with its counters and its conflict throttle. */
+export class TrieReplayEngine extends CountedEngine<TrieReplayCounterName> {
+  declare readonly throttle: ConflictThrottle;
+
+  constructor(options: EngineOptions = {}) {
+    const counters = zeroCounters(TRIE_REPLAY_COUNTER_NAMES);
+    super(new TrieReplayOperations(options, counters), counters);
+  }
+}
+
+/** Creates a `trie-replay` engine (in memory; `options.dir` and `options.storage` are not used). */
+export function createTrieReplayEngine(options: EngineOptions): TrieReplayEngine {
   return new TrieReplayEngine(options);
 }
 

@@ -7,7 +7,8 @@
  */
 import { XsError } from '../common/errors.ts';
 import { pathSegments, validateAbsolutePath, validateValue } from '../common/paths.ts';
-import { checkAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
+import { hasAccess, inheritPerms, permsOwner, validatePerms } from '../common/perms.ts';
+import type { Access } from '../common/perms.ts';
 import type { TrieNode, TreeWork } from './tree.ts';
 import {
   NO_KIDS, childNames, findChild, forEachNode, getNodeAt, makeNode, modifyAt, withChild, withPerms, withValue, withoutChild,
@@ -46,9 +47,12 @@ export function newTxLog(): TxLog {
   return { readLow: null, writeLow: null, writePaths: [] };
 }
 
-function commonPrefix(a: readonly string[], b: readonly string[]): string[] {
+/** The common leading components (component arrays are never modified: a whole one is returned as is). */
+function commonPrefix(a: string[], b: string[]): string[] {
   let n = 0;
   while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  if (n === b.length) return b;
+  if (n === a.length) return a;
   return a.slice(0, n);
 }
 
@@ -91,6 +95,17 @@ function segsToPath(segs: readonly string[]): string {
 }
 
 /**
+ * Throws `EACCES` unless `domid` may `access` a node with `perms`; the node
+ * is at the first `depth` components of `segs` (default: all). The path
+ * text is built only for the error: most checks pass.
+ */
+function requireAccess(perms: readonly string[], domid: number, access: Access, segs: readonly string[], depth = segs.length): void {
+  if (!hasAccess(perms, domid, access)) {
+    throw new XsError('EACCES', `dom${domid} may not ${access} ${segsToPath(segs.slice(0, depth))}`);
+  }
+}
+
+/**
  * Executes one request on `store` for `domid`, recording low-paths and write
  * operations in `log`. Returns the reply (value, names, perms, or
  * `undefined` for an acknowledgement); throws XsError for an error reply.
@@ -120,7 +135,7 @@ export function execute(
       validateValue(req.value);
       checkPathQuota(work, store, domid, segs, maxNodes);
       createImplicitPath(work, store, log, domid, segs, maxNodes);
-      txWrite(work, store, log, domid, segs, req.value, maxNodes);
+      txWrite(work, store, log, domid, segs, req.path, req.value, maxNodes);
       return undefined;
     case 'mkdir':
       checkPathQuota(work, store, domid, segs, maxNodes);
@@ -186,7 +201,7 @@ function checkPathQuota(work: TreeWork, store: Store, domid: number, segs: reado
 function lookup(work: TreeWork, store: Store, segs: readonly string[], domid: number): TrieNode {
   const n = getNodeAt(work, store.root, segs);
   if (n === undefined) throw new XsError('ENOENT', segsToPath(segs));
-  checkAccess(n.perms, domid, 'read', segsToPath(segs));
+  requireAccess(n.perms, domid, 'read', segs);
   return n;
 }
 
@@ -202,11 +217,12 @@ function createImplicitPath(
   for (let i = first; i <= dir.length; i++) txMkdir(work, store, log, domid, dir.slice(0, i), false, maxNodes);
 }
 
+/** `path` is `segs` as text (the request's own path). */
 function txWrite(
-  work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[], value: string, maxNodes: number,
+  work: TreeWork, store: Store, log: TxLog, domid: number, segs: string[], path: string, value: string, maxNodes: number,
 ): void {
   if (segs.length === 0) {
-    checkAccess(store.root.perms, domid, 'write', '/');
+    requireAccess(store.root.perms, domid, 'write', segs);
     store.root = withValue(work, store.root, value);
     setWriteLow(log, segs);
     log.writePaths.push('/');
@@ -217,10 +233,10 @@ function txWrite(
   store.root = modifyAt(work, store.root, segs, (parent, name) => {
     const ent = findChild(work, parent, name);
     if (ent !== undefined) {
-      checkAccess(ent.perms, domid, 'write', segsToPath(segs));
+      requireAccess(ent.perms, domid, 'write', segs);
       return withChild(work, parent, withValue(work, ent, value));
     }
-    checkAccess(parent.perms, domid, 'write', segsToPath(segs.slice(0, -1)));
+    requireAccess(parent.perms, domid, 'write', segs, segs.length - 1);
     const perms = inheritPerms(parent.perms, domid);
     owner = permsOwner(perms);
     checkQuota(store, domid, owner, maxNodes);
@@ -229,7 +245,7 @@ function txWrite(
   });
   if (created) addEntries(store, owner, 1);
   setWriteLow(log, created ? segs.slice(0, -1) : segs);
-  log.writePaths.push(segsToPath(segs));
+  log.writePaths.push(path);
 }
 
 function txMkdir(
@@ -240,10 +256,10 @@ function txMkdir(
     store.root = modifyAt(work, store.root, segs, (parent, name) => {
       const ent = findChild(work, parent, name);
       if (ent !== undefined) {
-        checkAccess(ent.perms, domid, 'write', segsToPath(segs));
+        requireAccess(ent.perms, domid, 'write', segs);
         throw new Exists(segsToPath(segs));
       }
-      checkAccess(parent.perms, domid, 'write', segsToPath(segs.slice(0, -1)));
+      requireAccess(parent.perms, domid, 'write', segs, segs.length - 1);
       const perms = inheritPerms(parent.perms, domid);
       owner = permsOwner(perms);
       checkQuota(store, domid, owner, maxNodes);
@@ -266,7 +282,7 @@ function txRm(work: TreeWork, store: Store, log: TxLog, domid: number, segs: str
     store.root = modifyAt(work, store.root, segs, (parent, name) => {
       const ent = findChild(work, parent, name);
       if (ent === undefined) throw new XsError('ENOENT', segsToPath(segs));
-      checkAccess(ent.perms, domid, 'write', segsToPath(segs));
+      requireAccess(ent.perms, domid, 'write', segs);
       return withoutChild(work, parent, name);
     });
   }
@@ -290,14 +306,14 @@ function txSetPerms(
   if (oldOwner !== newOwner && domid !== 0) throw new XsError('EACCES', 'only dom0 may change the owner');
   const copy = perms.slice();
   if (segs.length === 0) {
-    checkAccess(store.root.perms, domid, 'write', '/');
+    requireAccess(store.root.perms, domid, 'write', segs);
     store.root = withPerms(work, store.root, copy);
   } else {
     store.root = modifyAt(work, store.root, segs, (parent, name) => {
       const c = findChild(work, parent, name);
       if (c === undefined) throw new XsError('ENOENT', segsToPath(segs));
       if (domid !== 0 && permsOwner(c.perms) !== domid) throw new XsError('EACCES', `dom${domid} does not own ${segsToPath(segs)}`);
-      checkAccess(c.perms, domid, 'write', segsToPath(segs));
+      requireAccess(c.perms, domid, 'write', segs);
       return withChild(work, parent, withPerms(work, c, copy));
     });
   }

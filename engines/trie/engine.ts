@@ -48,24 +48,41 @@
  * replaced subtree is the transaction's start subtree.
  */
 import { XsError } from '../common/errors.ts';
-import { PAYLOAD_MAX, commonPathPrefix, parentPath as parentOf, validateAbsolutePath } from '../common/paths.ts';
+import { PAYLOAD_MAX, commonPathPrefix, parentPath as parentOf, validateAbsolutePath, validateValue } from '../common/paths.ts';
 import {
   ROOT_PERMS, checkAccess, inheritPerms, permsOwner, samePerms, validatePerms,
 } from '../common/perms.ts';
-import type { Engine, EngineKind, EngineOptions } from '../types.ts';
+import type { EngineKind, EngineOperations, EngineOptions } from '../types.ts';
+import { CountedEngine, zeroCounters } from '../counted.ts';
 import { DEFAULT_MAX_NODES_PER_DOMAIN } from '../types.ts';
 import { isValidAbsolutePath } from './validate.ts';
 import { NO_KIDS, TNode, kidsEmpty, kidsForEach, kidsGet, kidsRemove, kidsSet } from './node.ts';
 
 /** Largest value (a local copy: imported bindings cost a lookup on every write). */
 const MAX_VALUE = PAYLOAD_MAX;
+/** A char that is not one byte (validateValue says why, this only picks out what it must see). */
+const NOT_A_BYTE = /[^\u0000-\u00ff]/;
 
-/** Counter names, fixed: the simulated driver's cost model reads them. */
+/** Every counter, in the order results show them (the simulated driver prices them). */
 export const TRIE_COUNTERS = [
   'reads', 'writes', 'directories', 'rms', 'mkdirs', 'getPerms', 'setPerms',
-  'txStarts', 'commits', 'coalescedCommits', 'aborts',
+  'txStarts', 'commits', 'coalescedCommits', 'aborts', 'voluntaryAborts',
   'nodesVisited', 'nodesAllocated', 'bytesAllocated',
 ] as const;
+
+/** Name of a `trie` counter. */
+export type TrieCounterName = (typeof TRIE_COUNTERS)[number];
+
+/**
+ * The engine's work (the common counters are in engines/types.ts):
+ * - `coalescedCommits`: commits that got in by coalescing (the live root
+ *   had moved), also counted in `commits`;
+ * - `nodesVisited`: tree nodes stepped through by lookups and path copies
+ *   (a memoised lookup counts the walk it stands for);
+ * - `nodesAllocated`, `bytesAllocated`: nodes built (path copies, new
+ *   nodes) and their name + value bytes.
+ */
+export type TrieWorkCounters = Record<'coalescedCommits' | 'nodesVisited' | 'nodesAllocated' | 'bytesAllocated', number>;
 
 /** An open transaction. */
 interface Tx {
@@ -84,8 +101,8 @@ interface Tx {
   quota: Map<number, number> | null;
 }
 
-/** The engine; see the file comment. */
-export class TrieEngine implements Engine {
+/** The engine's operations; {@link TrieEngine} counts around them. */
+class TrieOperations implements EngineOperations {
   readonly kind: EngineKind = 'trie';
   #root: TNode;
   #owners = new Map<number, number>();
@@ -129,12 +146,11 @@ export class TrieEngine implements Engine {
   /** Last path that passed validation. */
   #lastValid = '/';
 
-  // Counters as plain fields: cheaper than a Record on the hot path.
-  #reads = 0; #writes = 0; #directories = 0; #rms = 0; #mkdirs = 0;
-  #getPerms = 0; #setPerms = 0; #txStarts = 0; #commits = 0;
-  #coalesced = 0; #aborts = 0; #visited = 0; #allocated = 0; #bytes = 0;
+  /** Work counters (one object of fixed shape, shared with the counting wrapper). */
+  readonly #c: TrieWorkCounters;
 
-  constructor(options: EngineOptions = {}) {
+  constructor(options: EngineOptions, counters: TrieWorkCounters) {
+    this.#c = counters;
     this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
     this.#root = new TNode('', '', ROOT_PERMS, NO_KIDS, 0);
     this.#owners.set(0, 1);
@@ -145,7 +161,6 @@ export class TrieEngine implements Engine {
   read(domid: number, txId: number, path: string): string {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
-    this.#reads++;
     const n = this.#get(tx === null ? this.#root : tx.root, path);
     if (n === undefined) throw new XsError('ENOENT', path);
     if (domid !== 0) checkAccess(n.perms, domid, 'read', path);
@@ -156,7 +171,6 @@ export class TrieEngine implements Engine {
   directory(domid: number, txId: number, path: string): string[] {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
-    this.#directories++;
     const n = this.#get(tx === null ? this.#root : tx.root, path);
     if (n === undefined) throw new XsError('ENOENT', path);
     if (domid !== 0) checkAccess(n.perms, domid, 'read', path);
@@ -173,7 +187,6 @@ export class TrieEngine implements Engine {
   getPerms(domid: number, txId: number, path: string): string[] {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
-    this.#getPerms++;
     const n = this.#get(tx === null ? this.#root : tx.root, path);
     if (n === undefined) throw new XsError('ENOENT', path);
     if (domid !== 0) checkAccess(n.perms, domid, 'read', path);
@@ -186,22 +199,19 @@ export class TrieEngine implements Engine {
   write(domid: number, txId: number, path: string, value: string): void {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
-    if (value.length > MAX_VALUE) throw new XsError('E2BIG', `value of ${value.length} bytes exceeds ${MAX_VALUE}`);
-    this.#writes++;
+    if (value.length > MAX_VALUE || NOT_A_BYTE.test(value)) validateValue(value);
     this.#set(domid, tx, path, value, false);
   }
 
   mkdir(domid: number, txId: number, path: string): void {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
-    this.#mkdirs++;
     this.#set(domid, tx, path, '', true);
   }
 
   rm(domid: number, txId: number, path: string): void {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
-    this.#rms++;
     if (path === '/') throw new XsError('EINVAL', 'cannot remove /');
     const root = tx === null ? this.#root : tx.root;
     const depth = this.#chain(root, path); // components that exist
@@ -235,7 +245,6 @@ export class TrieEngine implements Engine {
     const tx = this.#tx(domid, txId);
     this.#valid(path);
     validatePerms(perms);
-    this.#setPerms++;
     const root = tx === null ? this.#root : tx.root;
     const depth = this.#chain(root, path);
     const nodes = this.#cn;
@@ -272,7 +281,6 @@ export class TrieEngine implements Engine {
 
   txStart(domid: number): number {
     this.#open();
-    this.#txStarts++;
     const id = this.#nextTx++;
     const root = this.#root;
     const tx: Tx = {
@@ -303,11 +311,9 @@ export class TrieEngine implements Engine {
         this.#root = tx.root;
         if (tx.quota !== null) this.#applyQuota(null, tx.quota);
       }
-      this.#commits++;
       return dedupe(tx.ops);
     }
     if (!this.#canCoalesce(tx.startRoot, live, tx.readLow) || !this.#canCoalesce(tx.startRoot, live, tx.writeLow)) {
-      this.#aborts++;
       throw new XsError('EAGAIN', `transaction ${txId} conflicts with a commit since its start`);
     }
     if (tx.writeLow !== null) {
@@ -316,22 +322,11 @@ export class TrieEngine implements Engine {
       if (n !== undefined) this.#graft(tx.writeLow, n);
     }
     if (tx.quota !== null) this.#applyQuota(null, tx.quota);
-    this.#commits++;
-    this.#coalesced++;
+    this.#c.coalescedCommits++;
     return dedupe(tx.ops);
   }
 
   // ---- housekeeping ------------------------------------------------------
-
-  counters(): Record<string, number> {
-    return {
-      reads: this.#reads, writes: this.#writes, directories: this.#directories, rms: this.#rms,
-      mkdirs: this.#mkdirs, getPerms: this.#getPerms, setPerms: this.#setPerms,
-      txStarts: this.#txStarts, commits: this.#commits, coalescedCommits: this.#coalesced,
-      aborts: this.#aborts, nodesVisited: this.#visited, nodesAllocated: this.#allocated,
-      bytesAllocated: this.#bytes,
-    };
-  }
 
   close(): void {
     this.#closed = true;
@@ -374,8 +369,8 @@ export class TrieEngine implements Engine {
   }
 
   #alloc(name: string, value: string, perms: readonly string[], kids: TNode['kids'], seq: number): TNode {
-    this.#allocated++;
-    this.#bytes += name.length + value.length;
+    this.#c.nodesAllocated++;
+    this.#c.bytesAllocated += name.length + value.length;
     return new TNode(name, value, perms, kids, seq);
   }
 
@@ -384,11 +379,11 @@ export class TrieEngine implements Engine {
     if (root === this.#memoRoot) {
       const hit = this.#memo.get(path);
       if (hit !== undefined) {
-        this.#visited += walkLength(path); // count the walk the memo stands for
+        this.#c.nodesVisited += walkLength(path); // count the walk the memo stands for
         return hit;
       }
     }
-    this.#visited++;
+    this.#c.nodesVisited++;
     if (path.length === 1) return root;
     let n: TNode | undefined = root;
     let start = 1;
@@ -396,7 +391,7 @@ export class TrieEngine implements Engine {
       const end = path.indexOf('/', start);
       const name = end < 0 ? path.slice(start) : path.slice(start, end);
       n = kidsGet(n.kids, name);
-      this.#visited++;
+      this.#c.nodesVisited++;
       if (n === undefined) return n;
       if (end < 0) break;
       start = end + 1;
@@ -444,12 +439,12 @@ export class TrieEngine implements Engine {
     }
     this.#nseg = nseg;
     nodes[0] = root;
-    this.#visited++;
+    this.#c.nodesVisited++;
     let n = root;
     let depth = 0;
     while (depth < nseg) {
       const c = kidsGet(n.kids, segs[depth]!);
-      this.#visited++;
+      this.#c.nodesVisited++;
       if (c === undefined) break;
       nodes[++depth] = c;
       n = c;
@@ -536,7 +531,7 @@ export class TrieEngine implements Engine {
   }
 
   #countOwners(node: TNode, delta: Map<number, number>, sign: number): void {
-    this.#visited++;
+    this.#c.nodesVisited++;
     const o = permsOwner(node.perms);
     delta.set(o, (delta.get(o) ?? 0) + sign);
     if (!kidsEmpty(node.kids)) kidsForEach(node.kids, (c) => this.#countOwners(c, delta, sign));
@@ -562,13 +557,13 @@ export class TrieEngine implements Engine {
   #samePermsDown(a: TNode, b: TNode, path: string): boolean {
     let x: TNode | undefined = a;
     let y: TNode | undefined = b;
-    this.#visited += 2;
+    this.#c.nodesVisited += 2;
     if (!samePerms(x.perms, y.perms)) return false;
     if (path.length === 1) return true;
     for (const name of path.slice(1).split('/')) {
       x = kidsGet(x.kids, name);
       y = kidsGet(y.kids, name);
-      this.#visited += 2;
+      this.#c.nodesVisited += 2;
       if (x === undefined || y === undefined || !samePerms(x.perms, y.perms)) return false;
     }
     return true;
@@ -626,4 +621,12 @@ function dedupe(paths: string[] | null): string[] {
 function lowPathJoin(low: string | null, path: string): string {
   if (low === null || low === path) return path;
   return commonPathPrefix(low, path);
+}
+
+/** The `trie` engine: {@link TrieOperations} with its counters ({@link TRIE_COUNTERS}). */
+export class TrieEngine extends CountedEngine<TrieCounterName> {
+  constructor(options: EngineOptions = {}) {
+    const counters = zeroCounters(TRIE_COUNTERS);
+    super(new TrieOperations(options, counters), counters);
+  }
 }

@@ -85,6 +85,17 @@ export class CostModel {
     return us;
   }
 
+  /**
+   * A meter over an engine's live counters (`engine.liveCounters`, updated
+   * in place): each {@link ServiceMeter.serviceUs} call prices one request
+   * from what the priced counters rose by since the previous call, reading
+   * only those — no snapshot per request. Same arithmetic as
+   * {@link CostModel.serviceUs}, so the same times to the last bit.
+   */
+  meter(live: Readonly<Record<string, number>>): ServiceMeter {
+    return new ServiceMeter(this, live, this.#names, this.#prices);
+  }
+
   /** The same pricing, itemised per component (for reports and the fit script). */
   breakdownUs(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, bytesIn: number, bytesOut: number): Record<string, number> {
     const scale = this.serviceScale;
@@ -101,5 +112,43 @@ export class CostModel {
   /** One-way transport delay (µs) of a frame of `bytes` bytes. */
   transportUs(bytes: number): number {
     return this.transportLatencyUs + this.transportPerByteUs * bytes;
+  }
+}
+
+/** Prices requests from an engine's live counters; built by {@link CostModel.meter}. */
+export class ServiceMeter {
+  readonly #model: CostModel;
+  readonly #live: Readonly<Record<string, number>>;
+  readonly #names: readonly string[];
+  readonly #prices: readonly number[];
+  /** The priced counters' values at the previous call (or at creation). */
+  readonly #previous: Float64Array;
+
+  constructor(model: CostModel, live: Readonly<Record<string, number>>, names: readonly string[], prices: readonly number[]) {
+    this.#model = model;
+    this.#live = live;
+    this.#names = names;
+    this.#prices = prices;
+    this.#previous = Float64Array.from(names, (name) => live[name] ?? 0);
+  }
+
+  /** Service time (µs) of the request served since the previous call; see {@link CostModel.serviceUs}. */
+  serviceUs(bytesIn: number, bytesOut: number): number {
+    const m = this.#model;
+    const scale = m.serviceScale;
+    let us = m.requestBaseUs * scale + m.daemonPerRequestUs + m.daemonPerByteUs * (bytesIn + bytesOut);
+    const names = this.#names;
+    const prices = this.#prices;
+    const previous = this.#previous;
+    const live = this.#live;
+    for (let i = 0; i < names.length; i++) {
+      const now = live[names[i]!] ?? 0;
+      const delta = now - previous[i]!;
+      if (delta !== 0) {
+        us += prices[i]! * delta * scale;
+        previous[i] = now;
+      }
+    }
+    return us;
   }
 }

@@ -11,12 +11,17 @@
  */
 import type { Daemon, DaemonConnection } from '../../daemon/index.ts';
 import type { ClientTransport } from '../../protocol/types.ts';
-import type { CostModel } from '../cost/model.ts';
+import type { CostModel, ServiceMeter } from '../cost/model.ts';
 import type { SimClock } from './clock.ts';
 
 interface Outgoing {
   readonly link: SimLink;
   readonly frame: Uint8Array;
+}
+
+/** Hands a reply to its client (a clock event). */
+function deliver(item: Outgoing): void {
+  item.link.deliver(item.frame);
 }
 
 /** One client's end of a simulated connection. */
@@ -105,7 +110,8 @@ export class SimServer {
   readonly #daemon: Daemon;
   readonly #model: CostModel;
   #busy = false;
-  #counters: Record<string, number>;
+  /** Prices each request from the engine's live counters. */
+  readonly #meter: ServiceMeter;
   #outbox: Outgoing[] = [];
   #requests = 0;
   #busyUs = 0;
@@ -136,7 +142,7 @@ export class SimServer {
     this.#clientThreads = model.hasClientThreads
       ? Array.from({ length: model.clientThreads }, () => ({ queue: [], active: false }))
       : [];
-    this.#counters = daemon.engine.counters();
+    this.#meter = model.meter(daemon.engine.liveCounters);
     daemon.tick(clock.now());
     this.#armTick();
   }
@@ -217,22 +223,25 @@ export class SimServer {
 
   /** The frame leaves its client after `afterUs` and reaches the daemon after the transport delay. */
   #depart(link: SimLink, frame: Uint8Array, afterUs: number): void {
-    this.#clock.schedule((afterUs + this.#model.transportUs(frame.length)) / 1000, () => {
-      if (link.conn.closed) return;
-      if (!this.#iterations) {
-        this.#receive(link, frame);
-        this.#serveNext();
-        return;
-      }
-      // Iterations: what arrives while the thread runs waits for its next
-      // iteration; a sleeping thread runs after the wake-up latency.
-      this.#held.push({ link, frame });
-      if (this.#asleep && !this.#waking) {
-        this.#waking = true;
-        this.#clock.schedule(this.#model.wakeLatencyUs / 1000, this.#wake);
-      }
-    });
+    this.#clock.scheduleCall((afterUs + this.#model.transportUs(frame.length)) / 1000, this.#arrive, { link, frame });
   }
+
+  readonly #arrive = (item: Outgoing): void => {
+    const { link, frame } = item;
+    if (link.conn.closed) return;
+    if (!this.#iterations) {
+      this.#receive(link, frame);
+      this.#serveNext();
+      return;
+    }
+    // Iterations: what arrives while the thread runs waits for its next
+    // iteration; a sleeping thread runs after the wake-up latency.
+    this.#held.push(item);
+    if (this.#asleep && !this.#waking) {
+      this.#waking = true;
+      this.#clock.schedule(this.#model.wakeLatencyUs / 1000, this.#wake);
+    }
+  };
 
   readonly #wake = (): void => {
     this.#waking = false;
@@ -259,15 +268,12 @@ export class SimServer {
       this.#endIteration();
       return;
     }
-    const before = this.#counters;
     const served = this.#daemon.processNext();
     this.#armTick();
     if (served === undefined) {
       this.#endIteration();
       return;
     }
-    const after = this.#daemon.engine.counters();
-    this.#counters = after;
     let bytesIn = 0;
     const link = this.#linkOf(served);
     if (link && link.inHead < link.inSizes.length) {
@@ -280,7 +286,7 @@ export class SimServer {
     }
     let bytesOut = 0;
     for (const o of this.#outbox) bytesOut += o.frame.length;
-    const serviceUs = this.#model.serviceUs(before, after, bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
+    const serviceUs = this.#meter.serviceUs(bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
     this.#asleep = false;
     this.#requests++;
     this.#busyUs += serviceUs;
@@ -331,8 +337,8 @@ export class SimServer {
     if (this.#outbox.length === 0) return;
     const out = this.#outbox;
     this.#outbox = [];
-    for (const { link, frame } of out) {
-      this.#clock.schedule(this.#model.transportUs(frame.length) / 1000, () => link.deliver(frame), true);
+    for (const item of out) {
+      this.#clock.scheduleCall(this.#model.transportUs(item.frame.length) / 1000, deliver, item, true);
     }
   }
 

@@ -35,6 +35,19 @@ test('service time = base + Σ price × counter increase + daemon per-byte cost'
   assert.equal(model.serviceUs({}, { renames: 2 }, 0, 0), 140);
 });
 
+test('a meter over live counters prices each request from their increase since the previous one, like serviceUs', () => {
+  const model = new CostModel(profile(), 'tdb');
+  const live = { bytesCopied: 1000, renames: 3, fileCopies: 2, reads: 9, unpriced: 1 };
+  const meter = model.meter(live);
+  Object.assign(live, { bytesCopied: 41000, renames: 4, fileCopies: 3, reads: 10, unpriced: 99 });
+  assert.equal(meter.serviceUs(16, 24), model.serviceUs({ bytesCopied: 1000, renames: 3, fileCopies: 2 }, live, 16, 24));
+  assert.equal(meter.serviceUs(0, 0), 100);
+  live.renames += 2;
+  assert.equal(meter.serviceUs(0, 0), 140);
+  // a counter the live object lacks counts as 0
+  assert.equal(model.meter({}).serviceUs(0, 0), 100);
+});
+
 test('the daemon loop\'s overhead per request is part of every service time and shows in the breakdown', () => {
   const p = profile();
   const model = new CostModel({ ...p, daemon: { perByteUs: 0.25, perRequestUs: 4, wakeUs: 9 } }, 'trie');

@@ -7,6 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { COMMON_COUNTER_NAMES } from '../../engines/index.ts';
 import type { Engine, EngineKind } from '../../engines/index.ts';
 import { TRIE_COUNTERS } from '../../engines/trie/index.ts';
 import { NO_KIDS, TNode, kidsEmpty, kidsForEach, kidsGet, kidsRemove, kidsSet } from '../../engines/trie/node.ts';
@@ -58,6 +59,19 @@ for (const kind of ENGINES_UNDER_TEST) {
       throwsXs(() => e.write(0, 0, '/t/new', 'x'.repeat(4097)), 'E2BIG');
       const tx = e.txStart(0);
       throwsXs(() => e.write(0, tx, '/t/v', 'x'.repeat(4097)), 'E2BIG');
+      e.txEnd(0, tx, false);
+      assert.equal(e.read(0, 0, '/t/v'), 'keep');
+      throwsXs(() => e.read(0, 0, '/t/new'), 'ENOENT');
+    }));
+
+    test('a value with a char above U+00FF is EINVAL (values are bytes), in and out of transactions, and changes nothing', () => each(kind, (e) => {
+      e.write(0, 0, '/t/v', 'keep');
+      for (const bad of ['\u20ac', 'ok\u0100', '\ud83d\ude00']) {
+        throwsXs(() => e.write(0, 0, '/t/v', bad), 'EINVAL', JSON.stringify(bad));
+        throwsXs(() => e.write(0, 0, '/t/new', bad), 'EINVAL', JSON.stringify(bad));
+      }
+      const tx = e.txStart(0);
+      throwsXs(() => e.write(0, tx, '/t/v', '\u20ac'), 'EINVAL');
       e.txEnd(0, tx, false);
       assert.equal(e.read(0, 0, '/t/v'), 'keep');
       throwsXs(() => e.read(0, 0, '/t/new'), 'ENOENT');
@@ -314,12 +328,47 @@ for (const kind of ENGINES_UNDER_TEST) {
       assert.equal(e.read(0, 0, '/t/counter'), '20');
     }));
 
-    test('counters(): numbers only, a fresh object each call', () => each(kind, (e) => {
+    test('counters(): numbers only, a fresh object each call; liveCounters: one object, updated in place', () => each(kind, (e) => {
+      const live = e.liveCounters;
       e.write(0, 0, '/t/a', 'v');
       const c = e.counters();
       for (const [k, v] of Object.entries(c)) assert.equal(typeof v, 'number', k);
+      assert.deepEqual(Object.keys(live), Object.keys(c));
       c['x-test'] = 1;
       assert.equal(e.counters()['x-test'], undefined);
+      assert.notEqual(e.counters(), e.counters());
+      e.read(0, 0, '/t/a');
+      assert.equal(e.liveCounters, live);
+      assert.equal(live['reads'], 1);
+      assert.equal(c['reads'], 0);
+    }));
+
+    test('common counters mean the same in every engine: calls (failed ones too), commits, aborts = EAGAIN only, voluntaryAborts', () => each(kind, (e) => {
+      for (const name of COMMON_COUNTER_NAMES) assert.equal(e.counters()[name], 0, name);
+      e.write(0, 0, '/t/k', '0');
+      outcome(() => e.read(0, 0, '/t/missing'));
+      outcome(() => e.read(0, 99, '/t/k'));
+      outcome(() => e.write(0, 0, 'relative', 'v'));
+      const conflicting = e.txStart(0);
+      e.write(0, conflicting, '/t/k', `${e.read(0, conflicting, '/t/k')}+`);
+      e.write(0, 0, '/t/k', 'other');
+      throwsXs(() => e.txEnd(0, conflicting, true), 'EAGAIN');
+      const dropped = e.txStart(0);
+      e.write(0, dropped, '/t/d', 'x');
+      e.txEnd(0, dropped, false);
+      const readOnly = e.txStart(0);
+      e.read(0, readOnly, '/t/k');
+      e.txEnd(0, readOnly, true);
+      const own = e.txStart(0);
+      e.write(0, own, '/t/own', '1');
+      e.txEnd(0, own, true);
+      throwsXs(() => e.txEnd(0, own, true), 'ENOENT');
+      throwsXs(() => e.txEnd(0, own, false), 'ENOENT');
+      const c = e.counters();
+      assert.deepEqual(Object.fromEntries(COMMON_COUNTER_NAMES.map((name) => [name, c[name]])), {
+        reads: 4, writes: 6, directories: 0, rms: 0, mkdirs: 0, getPerms: 0, setPerms: 0,
+        txStarts: 4, commits: 2, aborts: 1, voluntaryAborts: 1,
+      });
     }));
   });
 }
@@ -355,7 +404,7 @@ if (ENGINES_UNDER_TEST.includes('trie')) {
       { ...end, nodesVisited: 0, nodesAllocated: 0, bytesAllocated: 0 },
       {
         reads: 2, writes: 4, directories: 1, rms: 1, mkdirs: 1, getPerms: 1, setPerms: 1, txStarts: 3,
-        commits: 2, coalescedCommits: 1, aborts: 1, nodesVisited: 0, nodesAllocated: 0, bytesAllocated: 0,
+        commits: 2, coalescedCommits: 1, aborts: 1, voluntaryAborts: 0, nodesVisited: 0, nodesAllocated: 0, bytesAllocated: 0,
       },
     );
     assert.ok(end.nodesVisited! > 0 && end.nodesAllocated! > 0 && end.bytesAllocated! >= 4);
@@ -374,8 +423,10 @@ test('engine trie: the persistent child map (B+tree) agrees with a Map through s
     for (const [name, node] of m) assert.equal(kidsGet(k, name), node, name);
     assert.equal(kidsEmpty(k), m.size === 0);
   };
+  // Short names, and long ones that share their first chars (searches compare a prefix key first, names on a tie).
+  const nameOf = (i: number) => (i % 3 === 0 ? `n${i}` : i % 3 === 1 ? `device-model-${i}` : `devicf${i % 7}`);
   for (let step = 0; step < 6000; step++) {
-    const name = `n${Math.floor(rnd() * 2500)}`;
+    const name = nameOf(Math.floor(rnd() * 2500));
     if (rnd() < 0.7) {
       const node = new TNode(name, String(step), ['n0'], NO_KIDS, step);
       kids = kidsSet(kids, node);

@@ -21,7 +21,7 @@ function outcome(fn: () => unknown): string {
 }
 
 function delta(e: TrieReplayEngine, before: Record<string, number>, names: string[]): Record<string, number> {
-  const now = e.counters();
+  const now: Record<string, number> = e.counters();
   return Object.fromEntries(names.map((n) => [n, now[n]! - before[n]!]));
 }
 

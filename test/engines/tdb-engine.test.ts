@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { createEngine, isXsError } from '../../engines/index.ts';
 import type { Engine, XsErrno } from '../../engines/index.ts';
 import { TDB_COUNTER_NAMES, TDB_FILE_NAME, verifyTdbStore } from '../../engines/tdb/index.ts';
@@ -242,5 +243,25 @@ test('tdb: the store checker notices an unreachable record and a free list that 
     lostFree.writeUInt32LE(0, HDR.freeHead);
     fs.writeFileSync(file, lostFree);
     assert.throws(() => verifyTdbStore(dir), /not on the free list/);
+  });
+});
+
+test('tdb: a store dir that cannot be created fails at once with EINVAL (it used to hang under /proc)', () => {
+  // In a child with a timeout: the bug this pins was a synchronous hang.
+  const script = `
+    import { createEngine, isXsError } from './engines/index.ts';
+    try { createEngine('tdb', { dir: '/proc/no/such' }); console.log('created'); }
+    catch (e) { console.log(isXsError(e, 'EINVAL') ? e.message : 'other: ' + e); }`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: path.resolve(import.meta.dirname, '../..'), timeout: 30_000, encoding: 'utf8',
+  });
+  assert.equal(child.signal, null, 'createEngine hung');
+  assert.match(child.stdout.trim(), /^EINVAL: tdb: cannot create store dir \/proc\/no\/such: ENOENT/);
+  withDir((dir) => {
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    assert.throws(() => createEngine('tdb', { dir: path.join(dir, 'file', 'sub') }), (e: unknown) => isXsError(e, 'EINVAL') && /is not a directory/.test(e.message));
+    const nested = path.join(dir, 'a', 'b', 'c');
+    createEngine('tdb', { dir: nested }).close();
+    assert.ok(fs.existsSync(path.join(nested, TDB_FILE_NAME)));
   });
 });

@@ -67,3 +67,17 @@ test('the same program gives the same trace twice (no wall clock, no Math.random
   };
   assert.deepEqual(await trace(), await trace());
 });
+
+test('every continuation runs before time moves on, also when run() starts inside a host callback (as in a bench worker)', async () => {
+  const clock = new SimClock();
+  const seen: string[] = [];
+  clock.schedule(1, () => {
+    void (async () => {
+      for (let i = 0; i < 50; i++) await null;
+      seen.push(`chain done at ${clock.now()}`);
+    })();
+  }, true);
+  clock.schedule(2, () => seen.push(`next event at ${clock.now()}`));
+  await new Promise((resolve) => setImmediate(() => void clock.run(10).then(resolve)));
+  assert.deepEqual(seen, ['chain done at 1', 'next event at 2']);
+});

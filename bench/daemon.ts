@@ -2,14 +2,19 @@
  * In-process daemon throughput through the rings: the daemon on its own
  * worker thread (daemon/thread.ts), clients on the main thread, each
  * keeping `--depth` simple READs in flight on its own ring. Prints
- * requests/s and the daemon thread's busy time per request; never asserts
+ * requests/s, the daemon thread's busy time per request and how many
+ * requests each wake-up of the daemon and of the client thread carried
+ * (bigger batches per wake-up = fewer futex round trips); never asserts
  * (figures depend on the machine and on what else runs on it).
  *
  * Clients: `raw` (default) sends pre-encoded READ frames and counts reply
  * frames, so the client side costs as little as possible; `xs` goes
  * through XsClient (one promise per request), as scenario code does.
  *
- * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs]
+ * `--bell shared` (default) gives the clients one client bell
+ * (protocol/ring.ts `createClientBell`), `per-ring` one bell each.
+ *
+ * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --bell shared|per-ring]
  */
 import { parseBenchArgs, positiveNumber } from './args.ts';
 import { startDaemonThread } from '../daemon/index.ts';
@@ -17,7 +22,7 @@ import { ENGINE_KINDS, isEngineKind } from '../engines/index.ts';
 import type { EngineKind } from '../engines/index.ts';
 import { XsClient } from '../protocol/client.ts';
 import { encodeFrame, encodeStrings } from '../protocol/codec.ts';
-import { RingClientTransport } from '../protocol/ring.ts';
+import { RingClientTransport, createClientBell, ringClientWakes } from '../protocol/ring.ts';
 import { HEADER_SIZE, XsType } from '../protocol/wire.ts';
 
 const args = parseBenchArgs(
@@ -27,9 +32,10 @@ const args = parseBenchArgs(
       depth: { type: 'string', default: '16' },
       seconds: { type: 'string', default: '3' },
       client: { type: 'string', default: 'raw' },
+      bell: { type: 'string', default: 'shared' },
       all: { type: 'boolean', default: false },
     },
-  'Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --all]',
+  'Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --bell shared|per-ring --all]',
 );
 
 const CONNS = positiveNumber('conns', args.conns);
@@ -50,8 +56,10 @@ async function runOne(engine: EngineKind, mode: string): Promise<void> {
   let replies = 0;
   let running = true;
   const closers: (() => void)[] = [];
+  // One client bell for every ring of this thread (the daemon wakes the thread once per turn), or one per ring.
+  const clientBell = args.bell === 'shared' ? createClientBell() : undefined;
   for (let c = 0; c < CONNS; c++) {
-    const transport = new RingClientTransport(await daemon.attach(0));
+    const transport = new RingClientTransport(await daemon.attach(0, clientBell ? { clientBell } : {}));
     closers.push(() => transport.close());
     if (mode === 'xs') {
       const client = new XsClient(transport);
@@ -103,6 +111,7 @@ async function runOne(engine: EngineKind, mode: string): Promise<void> {
   const warm = 500;
   await new Promise((r) => setTimeout(r, warm));
   const before = await daemon.stats();
+  const clientWakes0 = ringClientWakes();
   const r0 = replies;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
@@ -111,17 +120,24 @@ async function runOne(engine: EngineKind, mode: string): Promise<void> {
   const after = await daemon.stats();
   running = false;
   const rate = ((r1 - r0) / (t1 - t0)) * 1000;
-  const busyUs = ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, after.daemon.requests - before.daemon.requests);
+  const served = Math.max(1, after.daemon.requests - before.daemon.requests);
+  const busyUs = ((after.cpuMs - before.cpuMs) * 1000) / served;
+  const perWake = served / Math.max(1, after.wakes - before.wakes);
+  const perClientWake = served / Math.max(1, ringClientWakes() - clientWakes0);
   console.log(
-    `| ${engine} | ${mode} | ${CONNS} | ${DEPTH} | ${Math.round(rate).toLocaleString('en-US')} | ${busyUs.toFixed(2)} | ${(after.rssBytes / 2 ** 20).toFixed(0)} |`,
+    `| ${engine} | ${mode} | ${CONNS} | ${DEPTH} | ${Math.round(rate).toLocaleString('en-US')} | ${busyUs.toFixed(2)} | ${perWake.toFixed(0)} | ${perClientWake.toFixed(0)} | ${(after.rssBytes / 2 ** 20).toFixed(0)} |`,
   );
   for (const c of closers) c();
   await daemon.stop();
 }
 
-console.log(`In-process daemon through rings: simple READs, ${SECONDS} s per row after 0.5 s warm-up (provisional: shared 2-core machine)\n`);
-console.log('| engine | client | connections | in flight each | reads/s | daemon busy µs/req | RSS MiB |');
-console.log('|---|---|---:|---:|---:|---:|---:|');
+if (args.bell !== 'shared' && args.bell !== 'per-ring') {
+  process.stderr.write(`--bell must be shared or per-ring, got ${JSON.stringify(args.bell)}\n`);
+  process.exit(2);
+}
+console.log(`In-process daemon through rings: simple READs, ${SECONDS} s per row after 0.5 s warm-up, client bell ${args.bell} (provisional: shared 2-core machine)\n`);
+console.log('| engine | client | connections | in flight each | reads/s | daemon busy µs/req | requests per daemon wake-up | requests per client wake-up | RSS MiB |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 const engines = args.all ? [...ENGINE_KINDS] : [args.engine];
 for (const e of engines) {
   if (!isEngineKind(e)) throw new Error(`unknown engine ${e}`);

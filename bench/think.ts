@@ -70,7 +70,8 @@ try {
     runs.push(JSON.parse(out) as ProbeResult);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const keys = Object.keys(runs[0]!.thinkQuantilesUs);
+  // Numeric order (an object lists its integer-like key "1" first).
+  const keys = Object.keys(runs[0]!.thinkQuantilesUs).sort((a, b) => Number(a) - Number(b));
   const quantiles = Object.fromEntries(keys.map((k) => [k, median(runs.map((x) => x.thinkQuantilesUs[k]!))]));
   process.stdout.write(`load average before/after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write(`think time (µs), median of ${reps} runs of ${clients} processes:\n`);

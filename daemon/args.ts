@@ -4,7 +4,11 @@
  * NUL, an extra argument, an empty payload).
  */
 import { XsError } from '../engines/common/errors.ts';
-import { bytesToLatin1 } from '../protocol/codec.ts';
+import * as codec from '../protocol/codec.ts';
+
+// tsx compiles each use of an imported binding into a getter call: the hot
+// path reads these module constants instead.
+const { bytesToLatin1 } = codec;
 
 /** Exactly one NUL-terminated string (READ, RM, GET_DOMAIN_PATH, ...). */
 export function oneString(payload: Uint8Array): string {

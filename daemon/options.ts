@@ -19,8 +19,8 @@ export const DAEMON_DEFAULTS = Object.freeze({
   /**
    * Decoded requests waiting per connection. A host stops reading a
    * connection's input while this many wait (flow control, as cxenstored
-   * stops reading a domain past its `outstanding` quota); a socket host
-   * closes a connection that goes on sending past 4x this.
+   * stops reading a domain past its `outstanding` quota) and reads again
+   * once they are served: a client that pipelines is slowed, never dropped.
    */
   maxOutstandingRequests: 1024,
   /**
@@ -40,6 +40,9 @@ export const DAEMON_DEFAULTS = Object.freeze({
   createToolNodes: true,
 });
 
+// `maxOpenTransactions` and `checkWatchPermissions` have no fixed default:
+// they depend on the engine (daemon/limits.ts).
+
 /** Serialisable daemon options (the subset a daemon thread accepts). */
 export const daemonOptionsSchema = z
   .object({
@@ -49,6 +52,20 @@ export const daemonOptionsSchema = z
     maxReplyBacklogBytes: z.number().int().min(1).optional(),
     maxBufferedBytes: z.number().int().min(1).optional(),
     createToolNodes: z.boolean().optional(),
+    /**
+     * Transactions open at once in the whole daemon, every connection
+     * counted (dom0 too); `ENOSPC` past it. Default: unlimited, except for
+     * engines whose transactions each hold a file descriptor (`tdb`): half
+     * the process's soft descriptor limit, at most 4096.
+     */
+    maxOpenTransactions: z.number().int().min(1).optional(),
+    /**
+     * Send a watch event to an unprivileged connection only when its domain
+     * may read the changed node (XSA-115). Default: what the engine's
+     * modelled daemon does (daemon/limits.ts: the 4.17 models check, the
+     * 2009 models do not).
+     */
+    checkWatchPermissions: z.boolean().optional(),
   })
   .strict();
 
@@ -65,7 +82,9 @@ export interface DaemonOptions extends SerializableDaemonOptions {
 }
 
 /** Options with every default applied. */
-export type ResolvedDaemonOptions = Required<SerializableDaemonOptions> & {
+export type ResolvedDaemonOptions = Required<Omit<SerializableDaemonOptions, 'maxOpenTransactions' | 'checkWatchPermissions'>> & {
+  readonly maxOpenTransactions: number | undefined;
+  readonly checkWatchPermissions: boolean | undefined;
   readonly log: ((level: LogLevel, message: string) => void) | undefined;
 };
 
@@ -80,5 +99,5 @@ export function resolveDaemonOptions(options: DaemonOptions = {}): ResolvedDaemo
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`);
     throw new Error(`invalid daemon options: ${lines.join('; ')}`);
   }
-  return { ...DAEMON_DEFAULTS, ...parsed.data, log };
+  return { ...DAEMON_DEFAULTS, maxOpenTransactions: undefined, checkWatchPermissions: undefined, ...parsed.data, log };
 }

@@ -2,16 +2,30 @@
  * Serves a {@link Daemon} on a Unix socket (the path real Xen tools use).
  * Socket clients are privileged dom0 connections, as on a real host.
  *
- * Incoming bytes are only decoded in the `data` handler; requests are
+ * Incoming bytes are only decoded in the read callback; requests are
  * served in batches from `setImmediate`, round-robin across connections,
  * so one busy client cannot starve the others. The replies and events a
  * batch produces for one connection are gathered here and leave in one
- * uncorked write at the end of the batch (one syscall per connection per
- * batch, and no cork/uncork tick per frame: the socket path's main cost).
+ * write as soon as that connection has nothing more queued in the batch
+ * (else at the batch's end): one syscall per connection per batch, and a
+ * client with one request in flight gets its reply without waiting for the
+ * rest of the batch (it works while the daemon serves the others).
+ *
+ * Back-pressure: a connection with `maxOutstandingRequests` decoded
+ * requests waiting is not read (its bytes wait in the kernel, and a client
+ * that keeps writing blocks), and is read again once half of them are
+ * served. A client that pipelines is slowed, never dropped; the daemon
+ * closes only a client that lets its unread replies and events pile up
+ * past `maxBufferedBytes`.
+ *
+ * Time: the host ticks the daemon ({@link Daemon.tick}) at every batch and
+ * wakes it at {@link Daemon.nextTickMs} with one timer; it keeps no policy
+ * of its own.
  */
 import { listenUnixSocket } from '../protocol/socket.ts';
 import type { SocketServerConnection } from '../protocol/socket.ts';
 import type { Daemon, DaemonConnection } from './daemon.ts';
+import { DAEMON_DEFAULTS } from './options.ts';
 
 /** A daemon listening on a socket. */
 export interface DaemonSocketServer {
@@ -25,66 +39,118 @@ export interface SocketHostOptions {
   /** Requests served per event-loop turn before yielding to I/O (default 512). */
   readonly batch?: number;
   /**
-   * A connection whose unserved requests exceed this is closed (it keeps
-   * sending while not reading its replies). Default: 4x the daemon's
-   * `maxOutstandingRequests` option as given here (default 1024).
+   * Decoded requests per connection past which the host stops reading it
+   * (default: the daemon's default `maxOutstandingRequests`, 1024); it
+   * reads again below half of this.
    */
+  readonly maxOutstandingRequests?: number;
+  /** @deprecated Ignored: a pipelining client is no longer closed (back-pressure instead). */
   readonly maxQueuedRequests?: number;
   readonly log?: (message: string) => void;
 }
 
 /** Largest typed array V8 keeps on its heap (see protocol/codec.ts). */
 const ON_HEAP_MAX = 64;
+const EMPTY_FRAME = new Uint8Array(0);
 
-/** Replies gathered for one connection during a batch. */
-class Outbox {
+/** One socket connection: its daemon connection and the replies gathered during a batch. */
+class Link {
   readonly sc: SocketServerConnection;
+  conn: DaemonConnection = undefined as unknown as DaemonConnection;
+  /** `frames[0..count)` hold the gathered replies (the array keeps its capacity). */
   frames: Uint8Array[] = [];
+  count = 0;
   bytes = 0;
+  /** Not read now (back-pressure). */
+  paused = false;
   constructor(sc: SocketServerConnection) {
     this.sc = sc;
   }
 }
 
+/** Writes a link's gathered frames as one buffer. */
+function flushLink(o: Link): void {
+  const frames = o.frames;
+  const n = o.count;
+  if (n === 0) return;
+  let out: Buffer;
+  const f = frames[0]!;
+  if (n === 1 && f.byteLength > ON_HEAP_MAX) {
+    // Large frames already own an off-heap store: view it.
+    out = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  } else {
+    // Small frames live on V8's heap; a view (`f.buffer`) would force
+    // their store off-heap, so copy into a pooled Buffer instead.
+    // Several frames are gathered into one Buffer: one write.
+    out = Buffer.allocUnsafe(o.bytes);
+    let at = 0;
+    for (let j = 0; j < n; j++) {
+      out.set(frames[j]!, at);
+      at += frames[j]!.byteLength;
+    }
+  }
+  for (let j = 0; j < n; j++) frames[j] = EMPTY_FRAME;
+  o.count = 0;
+  o.bytes = 0;
+  if (o.sc.writeNow !== undefined) o.sc.writeNow(out);
+  else o.sc.write(out);
+}
+
 /** Listens on `path` and serves `daemon` to every connection. */
 export async function serveDaemonOnSocket(daemon: Daemon, path: string, options: SocketHostOptions = {}): Promise<DaemonSocketServer> {
   const batch = options.batch ?? 512;
-  const maxQueued = options.maxQueuedRequests ?? 4 * 1024;
+  const highWater = options.maxOutstandingRequests ?? DAEMON_DEFAULTS.maxOutstandingRequests;
+  const lowWater = Math.floor(highWater / 2);
   let scheduled = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let tickTimer: ReturnType<typeof setTimeout> | undefined;
+  let tickTimerAt: number | undefined;
   let stopped = false;
   /** True while a batch runs (its sends are flushed at its end). */
   let inPump = false;
-  /** Outboxes holding frames, in the order they got their first one. */
-  const dirty: Outbox[] = [];
+  /** Links holding frames, in the order they got their first one. */
+  const dirty: Link[] = [];
+  /** Links not read now (back-pressure). */
+  const paused = new Set<Link>();
+  /** Links by daemon connection id. */
+  const links = new Map<number, Link>();
+
 
   const flush = (): void => {
-    for (let i = 0; i < dirty.length; i++) {
-      const o = dirty[i]!;
-      const frames = o.frames;
-      const n = frames.length;
-      let out: Buffer;
-      const f = frames[0]!;
-      if (n === 1 && f.byteLength > ON_HEAP_MAX) {
-        // Large frames already own an off-heap store: view it.
-        out = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
-      } else {
-        // Small frames live on V8's heap; a view (`f.buffer`) would force
-        // their store off-heap, so copy into a pooled Buffer instead.
-        // Several frames are gathered into one Buffer: one write.
-        out = Buffer.allocUnsafe(o.bytes);
-        let at = 0;
-        for (let j = 0; j < n; j++) {
-          out.set(frames[j]!, at);
-          at += frames[j]!.byteLength;
-        }
-      }
-      frames.length = 0;
-      o.bytes = 0;
-      if (o.sc.writeNow !== undefined) o.sc.writeNow(out);
-      else o.sc.write(out);
-    }
+    if (dirty.length === 0) return;
+    for (let i = 0; i < dirty.length; i++) flushLink(dirty[i]!);
     dirty.length = 0;
+  };
+
+  /** Ticks the daemon when it asks to be ticked at once, and keeps one timer for its next deadline. */
+  const armTick = (now: number): void => {
+    let due = daemon.nextTickMs;
+    if (due === undefined) return;
+    if (due <= now) {
+      daemon.tick(now);
+      due = daemon.nextTickMs;
+      if (due === undefined) return;
+    }
+    if (tickTimerAt === due) return;
+    if (tickTimer !== undefined) clearTimeout(tickTimer);
+    tickTimerAt = due;
+    tickTimer = setTimeout(() => {
+      tickTimer = undefined;
+      tickTimerAt = undefined;
+      if (stopped) return;
+      const t = performance.now();
+      daemon.tick(t);
+      if (daemon.hasWork()) schedule();
+      armTick(t);
+    }, Math.max(0, due - now));
+    tickTimer.unref();
+  };
+
+  /** Sends a link's gathered replies now (it leaves the batch's dirty list). */
+  const flushNow = (link: Link): void => {
+    if (link.count === 0) return;
+    flushLink(link);
+    // Still on the dirty list: flush() skips it (nothing gathered).
   };
 
   const pump = (): void => {
@@ -93,15 +159,36 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
       dirty.length = 0;
       return;
     }
+    const now = performance.now();
+    daemon.tick(now);
     inPump = true;
     try {
       for (let i = 0; i < batch; i++) {
-        if (daemon.processNext() === undefined) break;
+        const served = daemon.processNext();
+        if (served === undefined) break;
+        // Nothing more of this client in the batch: its replies go now, so it
+        // works on them while the daemon serves the others (a client with one
+        // request in flight costs one write per request either way; one that
+        // pipelines still gets one write per batch).
+        if (served.pending === 0) {
+          const link = links.get(served.id);
+          if (link !== undefined) flushNow(link);
+        }
       }
     } finally {
       inPump = false;
     }
     flush();
+    if (paused.size > 0) {
+      for (const link of paused) {
+        if (link.conn.closed || link.conn.pending <= lowWater) {
+          paused.delete(link);
+          link.paused = false;
+          if (!link.conn.closed) link.sc.resume();
+        }
+      }
+    }
+    armTick(now);
     if (daemon.hasWork()) schedule();
     else if (retryTimer === undefined && daemon.hasQueued()) {
       // Connections paused on unread replies: look again shortly.
@@ -120,60 +207,51 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
   };
 
   const server = await listenUnixSocket(path, (sc: SocketServerConnection) => {
-    const box = new Outbox(sc);
+    const link = new Link(sc);
     // Frames are gathered and written by the next flush (end of the batch
     // that produced them; a send outside a batch schedules one).
     const send = (frame: Uint8Array): void => {
-      if (box.frames.length === 0) {
-        dirty.push(box);
+      if (link.count === 0) {
+        dirty.push(link);
         if (!inPump) schedule();
       }
-      box.frames.push(frame);
-      box.bytes += frame.byteLength;
+      link.frames[link.count++] = frame;
+      link.bytes += frame.byteLength;
     };
     const c: DaemonConnection = daemon.connect(0, send, {
-      backlog: () => sc.writableLength + box.bytes,
-      onClose: () => sc.close(),
+      backlog: () => sc.writableLength + link.bytes,
+      onClose: () => {
+        // The replies to the requests served before (e.g. those ahead of
+        // an oversize frame) still go out, then the socket ends.
+        flushLink(link);
+        sc.end();
+      },
     });
+    link.conn = c;
+    links.set(c.id, link);
     sc.onData((chunk) => {
       if (c.closed) return;
       c.receive(chunk);
-      if (c.pending > maxQueued) {
-        options.log?.(`connection ${c.id}: more than ${maxQueued} requests queued while its replies go unread; closing it`);
-        c.close();
-        sc.close();
-        return;
+      if (c.pending >= highWater && !link.paused) {
+        link.paused = true;
+        paused.add(link);
+        sc.pause();
       }
       schedule();
     });
     sc.onClose(() => {
+      paused.delete(link);
+      links.delete(c.id);
       c.close();
     });
   });
-
-  // oxenstored's conflict credits (trie-replay): a refill every period, the
-  // countdown restarting when the first domain gets paused. (Socket
-  // connections are dom0, never charged; introduced domains can be.)
-  const throttle = daemon.engine.throttle;
-  let refillTimer: ReturnType<typeof setInterval> | undefined;
-  const startRefills = (): void => {
-    if (!throttle) return;
-    if (refillTimer !== undefined) clearInterval(refillTimer);
-    refillTimer = setInterval(() => {
-      throttle.refill();
-      if (daemon.hasWork()) schedule();
-    }, throttle.refillSeconds * 1000);
-    refillTimer.unref();
-  };
-  throttle?.onFirstPause(startRefills);
-  startRefills();
 
   return {
     path,
     async close() {
       stopped = true;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
-      if (refillTimer !== undefined) clearInterval(refillTimer);
+      if (tickTimer !== undefined) clearTimeout(tickTimer);
       await server.close();
     },
   };

@@ -30,6 +30,12 @@ export interface DaemonStats {
   readonly watches: number;
   /** Engine failures that were not `XsError`s (answered `EIO`; a bug in an engine). */
   readonly internalErrors: number;
+  /** Watch events not sent because the watching domain may not read the node (XSA-115). */
+  readonly watchEventsFiltered: number;
+  /** Transactions open now (all connections). */
+  readonly openTransactions: number;
+  /** Log lines left out by the rate limit (daemon/log.ts). */
+  readonly logLinesSuppressed: number;
 }
 
 /** Mutable counters behind {@link DaemonStats}. */
@@ -44,6 +50,7 @@ export class StatsCounters {
   conflicts = 0;
   aborts = 0;
   internalErrors = 0;
+  watchEventsFiltered = 0;
   /** Indexed by type number (0..31); others in `#otherTypes`. */
   readonly #byType = new Float64Array(32);
   readonly #otherTypes = new Map<number, number>();
@@ -59,7 +66,7 @@ export class StatsCounters {
     this.#errnos.set(errno, (this.#errnos.get(errno) ?? 0) + 1);
   }
 
-  snapshot(watches: number): DaemonStats {
+  snapshot(watches: number, openTransactions: number, logLinesSuppressed: number): DaemonStats {
     const requestsByType: Record<string, number> = {};
     for (let t = 0; t < 32; t++) if (this.#byType[t]! > 0) requestsByType[xsTypeName(t)] = this.#byType[t]!;
     for (const [t, n] of this.#otherTypes) requestsByType[xsTypeName(t)] = n;
@@ -77,6 +84,9 @@ export class StatsCounters {
       aborts: this.aborts,
       watches,
       internalErrors: this.internalErrors,
+      watchEventsFiltered: this.watchEventsFiltered,
+      openTransactions,
+      logLinesSuppressed,
     };
   }
 }

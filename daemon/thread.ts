@@ -52,8 +52,13 @@ export interface DaemonThreadStats {
 /** A running daemon thread. */
 export interface DaemonThread {
   readonly engine: EngineKind;
-  /** Opens a ring connection for `domid`; hand the endpoint to a `RingClientTransport`. */
-  attach(domid: number): Promise<RingEndpoint>;
+  /**
+   * Opens a ring connection for `domid`; hand the endpoint to a
+   * `RingClientTransport`. `clientBell` (protocol/ring.ts
+   * `createClientBell`): one bell shared by the rings a client thread
+   * hosts, so the daemon wakes that thread once per turn, not once per ring.
+   */
+  attach(domid: number, options?: { readonly clientBell?: SharedArrayBuffer }): Promise<RingEndpoint>;
   /** Closes the daemon side of a ring (aborting its transactions). */
   detach(endpoint: RingEndpoint): Promise<void>;
   stats(): Promise<DaemonThreadStats>;
@@ -157,8 +162,8 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
 
   return {
     engine: opts.engine,
-    async attach(domid: number) {
-      const endpoint = createRingEndpoint(bell);
+    async attach(domid: number, options: { readonly clientBell?: SharedArrayBuffer } = {}) {
+      const endpoint = createRingEndpoint(bell, 0, options.clientBell);
       const ring = nextRing++;
       rings.set(endpoint.sab, ring);
       await call({ op: 'attach', domid, endpoint, ring });

@@ -26,6 +26,8 @@ export interface Watch {
 /** What the registry needs of a watch owner. */
 export interface WatchOwner {
   readonly closed: boolean;
+  /** The owner's domain: watches of unprivileged ones (not 0) are counted apart (XSA-115 checks). */
+  readonly domid: number;
 }
 
 /** How a change removed its node: not at all, by RM, or by a transaction's commit. */
@@ -42,10 +44,16 @@ export class WatchRegistry {
   readonly #byPath = new Map<string, Watch[]>();
   #size = 0;
   #seq = 0;
+  #unprivileged = 0;
 
   /** Number of registered watches. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Number of watches whose owner is not dom0 (0: no event needs a permission check). */
+  get unprivilegedCount(): number {
+    return this.#unprivileged;
   }
 
   /** Registers a watch and returns it. */
@@ -55,6 +63,7 @@ export class WatchRegistry {
     if (list) list.push(watch);
     else this.#byPath.set(path, [watch]);
     this.#size++;
+    if (owner.domid !== 0) this.#unprivileged++;
     return watch;
   }
 
@@ -67,6 +76,29 @@ export class WatchRegistry {
     list.splice(i, 1);
     if (list.length === 0) this.#byPath.delete(watch.path);
     this.#size--;
+    if (watch.owner.domid !== 0) this.#unprivileged--;
+  }
+
+  /**
+   * Paths of the unprivileged watches a change at `path` fires: on `path`
+   * or above it, and with `subtree` (a removal) below it too.
+   */
+  unprivilegedWatchPathsAffected(path: string, subtree: boolean): string[] {
+    const out: string[] = [];
+    if (this.#unprivileged === 0) return out;
+    const take = (wpath: string): void => {
+      const list = this.#byPath.get(wpath);
+      if (list !== undefined && list.some((w) => w.owner.domid !== 0)) out.push(wpath);
+    };
+    take('/');
+    for (let i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) take(path.slice(0, i));
+    if (path !== '/') take(path);
+    if (subtree) {
+      for (const [wpath, list] of this.#byPath) {
+        if (wpath !== path && wpath.charCodeAt(0) === 47 && isPathWithin(wpath, path) && list.some((w) => w.owner.domid !== 0)) out.push(wpath);
+      }
+    }
+    return out;
   }
 
   /**

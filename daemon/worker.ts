@@ -10,8 +10,11 @@
  *    guest's ring then fills and it blocks, as a real guest does), serve up
  *    to `batch` requests round-robin, and flush reply backlogs;
  * 3. sleep on the daemon bell (`Atomics.wait`, 20 ms timeout so control
- *    messages are seen even if nobody rings; sooner when the engine's
- *    conflict-credit throttle has paused a domain and a refill is due).
+ *    messages are seen even if nobody rings; sooner when the daemon's
+ *    time-based policy is due: `Daemon.nextTickMs`).
+ *
+ * Every iteration ticks the daemon with `performance.now()`
+ * (`Daemon.tick`); the thread keeps no policy of its own.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { createEngine } from '../engines/index.ts';
@@ -86,7 +89,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
     try {
       switch (req.op) {
         case 'attach': {
-          const port = new RingServerPort(req.endpoint);
+          const port = new RingServerPort(req.endpoint, { deferBells: true });
           const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: [], outBytes: 0 };
           ring.conn = d.connect(req.domid, (frame) => {
             ring.out.push(frame);
@@ -135,23 +138,11 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
   };
 
   const batch = data.batch;
-  // oxenstored's conflict credits (trie-replay): one refill per period, the
-  // countdown restarting when the first domain gets paused.
-  const throttle = d.engine.throttle;
-  const refillMs = throttle ? throttle.refillSeconds * 1000 : Infinity;
-  let nextRefill = performance.now() + refillMs;
-  throttle?.onFirstPause(() => (nextRefill = performance.now() + refillMs));
   while (running) {
     const seen = Atomics.load(bell, 0);
     const t0 = performance.now();
-    if (throttle) {
-      // Catch up on the periods that passed (at most a few after a long sleep).
-      for (let n = 0; t0 >= nextRefill && n < 64; n++) {
-        throttle.refill();
-        nextRefill += refillMs;
-      }
-      if (t0 >= nextRefill) nextRefill = t0 + refillMs;
-    }
+    // The daemon's time-based policy (conflict-credit refills) runs on this clock.
+    d.tick(t0);
     for (let m = receiveMessageOnPort(control); m !== undefined; m = receiveMessageOnPort(control)) {
       handle(m.message as ControlRequest);
     }
@@ -181,20 +172,31 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
         progress = true;
       }
       serviceMs += performance.now() - s0;
+      // A domain got paused just now: the daemon restarts its refill countdown from the current time.
+      if (d.nextTickMs === Number.NEGATIVE_INFINITY) d.tick(performance.now());
       for (let i = 0; i < rings.length; i++) {
         const r = rings[i]!;
         if (r.dead) continue;
         if (r.outBytes > 0) flushOut(r);
         else if (r.port.backlog > 0) r.port.flush();
       }
+      // Bells last: a client thread whose rings share one bell wakes once, to all its replies.
+      for (let i = 0; i < rings.length; i++) {
+        const r = rings[i]!;
+        if (!r.dead) r.port.ringBellIfDue();
+      }
     }
     if (anyDead) {
       anyDead = false;
       for (let i = rings.length - 1; i >= 0; i--) if (rings[i]!.dead) rings.splice(i, 1);
     }
-    busyMs += performance.now() - t0;
-    // A paused domain's requests wait in its ring: wake for the next refill.
-    const timeout = throttle?.hasPaused() ? Math.max(1, Math.min(20, nextRefill - performance.now())) : 20;
+    const t1 = performance.now();
+    busyMs += t1 - t0;
+    // Sleep until rung, or until the daemon's next timed work (a paused
+    // domain's requests wait in its ring for a refill), at most 20 ms so
+    // control messages are seen even if nobody rings.
+    const due = d.nextTickMs;
+    const timeout = due === undefined ? 20 : Math.max(0, Math.min(20, due - t1));
     if (Atomics.wait(bell, 0, seen, timeout) === 'ok') wakes++;
   }
   control.unref();

@@ -9,8 +9,12 @@
  * decode hands out views of the incoming chunk whenever a frame is
  * contiguous and copies only frames that straddle chunks.
  */
-import { HEADER_SIZE, XENSTORE_PAYLOAD_MAX, XsType } from './wire.ts';
+import * as wire from './wire.ts';
 import type { XsMessage } from './types.ts';
+
+// tsx compiles each use of an imported binding into a getter call (it showed
+// as 7% of a daemon profile): the hot paths read module constants instead.
+const { HEADER_SIZE, XENSTORE_PAYLOAD_MAX, XsType } = wire;
 
 /** Why a byte stream or payload was refused. */
 export type ProtocolErrorReason =

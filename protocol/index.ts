@@ -26,6 +26,7 @@ export {
   type RingEndpoint,
   RING_PAGE_SIZE,
   createDaemonBell,
+  createClientBell,
   createRingEndpoint,
   ringBell,
   RingClientTransport,

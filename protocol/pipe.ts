@@ -14,18 +14,32 @@ export interface PipePair {
   readonly server: SocketServerConnection;
 }
 
-/** One direction of the pipe: queued chunks delivered on a microtask. */
+/** One direction of the pipe: queued chunks delivered on a microtask (held while the reader is paused). */
 class Direction {
   listeners: ((chunk: Uint8Array) => void)[] = [];
   queue: Uint8Array[] = [];
   queued = 0;
   #scheduled = false;
+  #paused = false;
 
   push(chunk: Uint8Array): void {
     // Copy: the sender may reuse its buffer, as with a real socket.
     this.queue.push(chunk.slice());
     this.queued += chunk.length;
-    if (!this.#scheduled) {
+    this.#schedule();
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#scheduled && !this.#paused && this.queue.length > 0) {
       this.#scheduled = true;
       queueMicrotask(this.#deliver);
     }
@@ -33,10 +47,11 @@ class Direction {
 
   #deliver = (): void => {
     this.#scheduled = false;
-    const q = this.queue;
-    this.queue = [];
-    this.queued = 0;
-    for (const c of q) for (const l of this.listeners) l(c);
+    while (this.queue.length > 0 && !this.#paused) {
+      const c = this.queue.shift()!;
+      this.queued -= c.length;
+      for (const l of this.listeners) l(c);
+    }
   };
 }
 
@@ -72,6 +87,9 @@ export function createPipe(): PipePair {
       if (!closed) down.push(frame);
     },
     close: shut,
+    end: shut,
+    pause: () => up.pause(),
+    resume: () => up.resume(),
     get writableLength() {
       return down.queued;
     },

@@ -27,7 +27,11 @@
  * then `Atomics.notify`. A waiter loads the counter, checks for work, then
  * waits while the counter still equals the loaded value — no lost wake-ups.
  * The daemon bell is ONE word shared by all rings of a daemon: the daemon
- * thread waits on it and, when woken, scans its rings.
+ * thread waits on it and, when woken, scans its rings. Likewise, the rings
+ * of one client thread may share one client bell (`clientBell` of the
+ * endpoint, {@link createClientBell}): the daemon then rings that word
+ * instead of each page's, and the thread waits once for all its rings (one
+ * wake-up per daemon turn instead of one per ring).
  */
 import { RING_SIZE } from './wire.ts';
 import type { ClientTransport } from './types.ts';
@@ -38,6 +42,12 @@ export interface RingEndpoint {
   readonly sab: SharedArrayBuffer;
   /** One Int32 shared by all rings of a daemon: rung on every client → daemon event. */
   readonly daemonBell: SharedArrayBuffer;
+  /**
+   * One Int32 shared by the rings of one client thread, rung on every
+   * daemon → client event instead of the page's own bell word. Absent:
+   * each ring has its own bell (offset 2080 of the page).
+   */
+  readonly clientBell?: SharedArrayBuffer;
 }
 
 /** Size of the shared page. */
@@ -64,11 +74,17 @@ export function createDaemonBell(): SharedArrayBuffer {
   return new SharedArrayBuffer(4);
 }
 
+/** Allocates a client bell (one Int32) to share among the rings of one client thread. */
+export function createClientBell(): SharedArrayBuffer {
+  return new SharedArrayBuffer(4);
+}
+
 /**
  * Creates a connection's shared page. `startIndex` (tests) sets all four
- * ring indices, e.g. near 2^32 to exercise wrap-around.
+ * ring indices, e.g. near 2^32 to exercise wrap-around. `clientBell`: see
+ * {@link RingEndpoint.clientBell}.
  */
-export function createRingEndpoint(daemonBell: SharedArrayBuffer, startIndex = 0): RingEndpoint {
+export function createRingEndpoint(daemonBell: SharedArrayBuffer, startIndex = 0, clientBell?: SharedArrayBuffer): RingEndpoint {
   const sab = new SharedArrayBuffer(RING_PAGE_SIZE);
   const w = new Int32Array(sab);
   const s = startIndex | 0;
@@ -76,7 +92,7 @@ export function createRingEndpoint(daemonBell: SharedArrayBuffer, startIndex = 0
   w[REQ_PROD] = s;
   w[RSP_CONS] = s;
   w[RSP_PROD] = s;
-  return { sab, daemonBell };
+  return clientBell === undefined ? { sab, daemonBell } : { sab, daemonBell, clientBell };
 }
 
 /** Rings a bell word: +1 then wake its waiters. */
@@ -242,6 +258,52 @@ function releaseKeepAlive(): void {
 }
 
 /**
+ * The rings of this thread that share one client bell: one `waitAsync` on
+ * the bell serves them all (each ring is drained on every ring of it).
+ * Keyed by the bell's SharedArrayBuffer object (endpoints that arrived in
+ * separate messages hold distinct objects for the same memory: they get
+ * separate hubs, each woken by the bell: correct, merely less shared).
+ */
+class BellHub {
+  readonly #bell: Int32Array;
+  readonly members = new Set<{ onBell(): void }>();
+  #seen: number;
+  #armed = false;
+
+  constructor(bell: SharedArrayBuffer) {
+    this.#bell = new Int32Array(bell);
+    this.#seen = Atomics.load(this.#bell, 0);
+  }
+
+  add(member: { onBell(): void }): void {
+    this.members.add(member);
+    this.#arm();
+  }
+
+  delete(member: { onBell(): void }): void {
+    this.members.delete(member);
+    // A pending waitAsync with no member left settles on the next ring (or never, harmlessly).
+  }
+
+  #arm(): void {
+    if (this.#armed || this.members.size === 0) return;
+    this.#armed = true;
+    const r = Atomics.waitAsync(this.#bell, 0, this.#seen);
+    if (r.async) r.value.then(this.#wake);
+    else queueMicrotask(this.#wake);
+  }
+
+  #wake = (): void => {
+    this.#armed = false;
+    this.#seen = Atomics.load(this.#bell, 0);
+    for (const m of this.members) m.onBell();
+    this.#arm();
+  };
+}
+
+const hubs = new WeakMap<SharedArrayBuffer, BellHub>();
+
+/**
  * The guest side of a ring connection. `send` copies frames into the
  * request ring at once (in pieces when the ring is full) and rings the
  * daemon bell soon after, coalesced over all of this thread's clients
@@ -258,6 +320,9 @@ export class RingClientTransport implements ClientTransport {
   #closeListeners: ((error?: Error) => void)[] = [];
   #closed = false;
   #seen: number;
+  /** The thread's hub when the endpoint has a shared client bell. */
+  readonly #hub: BellHub | undefined;
+  readonly #member = { onBell: (): void => this.#onBell() };
 
   constructor(endpoint: RingEndpoint) {
     this.#page = new Uint8Array(endpoint.sab);
@@ -265,7 +330,20 @@ export class RingClientTransport implements ClientTransport {
     this.#bell = new Int32Array(endpoint.daemonBell);
     this.#seen = Atomics.load(this.#w, CLIENT_BELL);
     acquireKeepAlive();
-    this.#arm();
+    if (endpoint.clientBell !== undefined) {
+      let hub = hubs.get(endpoint.clientBell);
+      if (hub === undefined) {
+        hub = new BellHub(endpoint.clientBell);
+        hubs.set(endpoint.clientBell, hub);
+      }
+      this.#hub = hub;
+      hub.add(this.#member);
+      // Bytes may already wait (none on a fresh ring, but be exact).
+      queueMicrotask(this.#member.onBell);
+    } else {
+      this.#hub = undefined;
+      this.#arm();
+    }
   }
 
   send(frame: Uint8Array): void {
@@ -297,8 +375,9 @@ export class RingClientTransport implements ClientTransport {
   #finish(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#hub !== undefined) this.#hub.delete(this.#member);
     // Wake our own pending waitAsync so it settles now.
-    ringBell(this.#w, CLIENT_BELL);
+    else ringBell(this.#w, CLIENT_BELL);
     releaseKeepAlive();
     for (const l of this.#closeListeners) l(error);
   }
@@ -338,9 +417,10 @@ export class RingClientTransport implements ClientTransport {
     for (const l of this.#dataListeners) l(chunk);
   }
 
-  #onBell = (): void => {
+  /** The bell rang (own bell, or the thread's shared one): take replies, send what waits, notice a close. */
+  #onBell(): void {
     if (this.#closed) return;
-    this.#seen = Atomics.load(this.#w, CLIENT_BELL);
+    if (this.#hub === undefined) this.#seen = Atomics.load(this.#w, CLIENT_BELL);
     this.#drainResponses();
     if (this.#closed) return; // a listener closed us
     if (this.#backlog.bytes > 0) this.#pump();
@@ -350,13 +430,15 @@ export class RingClientTransport implements ClientTransport {
       this.#finish(new Error('ring closed by the daemon'));
       return;
     }
-    this.#arm();
-  };
+    if (this.#hub === undefined) this.#arm();
+  }
+
+  readonly #onOwnBell = (): void => this.#onBell();
 
   #arm(): void {
     const r = Atomics.waitAsync(this.#w, CLIENT_BELL, this.#seen);
-    if (r.async) r.value.then(this.#onBell);
-    else queueMicrotask(this.#onBell); // bell already moved on
+    if (r.async) r.value.then(this.#onOwnBell);
+    else queueMicrotask(this.#onOwnBell); // bell already moved on
   }
 }
 
@@ -371,10 +453,29 @@ export class RingServerPort {
   readonly #page: Uint8Array;
   readonly #w: Int32Array;
   readonly #backlog = new Backlog();
+  /** The client's bell: the page's own word, or the client thread's shared one. */
+  readonly #bellWords: Int32Array;
+  readonly #bellIndex: number;
+  readonly #deferBells: boolean;
+  #bellDue = false;
 
-  constructor(endpoint: RingEndpoint) {
+  /**
+   * `deferBells`: writes and consumes only note that the client's bell is
+   * due; the daemon rings it with {@link ringBellIfDue} once it has served
+   * every ring of its turn, so a client thread whose rings share one bell
+   * is woken once per turn.
+   */
+  constructor(endpoint: RingEndpoint, options: { readonly deferBells?: boolean } = {}) {
     this.#page = new Uint8Array(endpoint.sab);
     this.#w = new Int32Array(endpoint.sab);
+    this.#deferBells = options.deferBells ?? false;
+    if (endpoint.clientBell !== undefined) {
+      this.#bellWords = new Int32Array(endpoint.clientBell);
+      this.#bellIndex = 0;
+    } else {
+      this.#bellWords = this.#w;
+      this.#bellIndex = CLIENT_BELL;
+    }
   }
 
   /** True when request bytes are waiting (cheap check for the scan loop). */
@@ -393,7 +494,7 @@ export class RingServerPort {
     Atomics.store(w, REQ_CONS, prod);
     if (Atomics.load(w, REQ_WAIT) !== 0) {
       Atomics.store(w, REQ_WAIT, 0);
-      ringBell(w, CLIENT_BELL);
+      this.#ringClient();
     }
     return chunk;
   }
@@ -413,7 +514,7 @@ export class RingServerPort {
       const free = RING_SIZE - ((prod - Atomics.load(w, RSP_CONS)) >>> 0);
       if (free > 0) {
         Atomics.store(w, RSP_PROD, this.#backlog.drain(this.#page, RSP_OFF, prod, free));
-        ringBell(w, CLIENT_BELL);
+        this.#ringClient();
         if (this.#backlog.bytes === 0) return;
       }
       // Full: ask the guest to ring the daemon bell when it consumes; re-check.
@@ -435,6 +536,19 @@ export class RingServerPort {
   /** Closes the daemon side; the guest's transport ends after reading what was written. */
   close(): void {
     Atomics.or(this.#w, CLOSED, DAEMON_CLOSED);
-    ringBell(this.#w, CLIENT_BELL);
+    this.#bellDue = false;
+    ringBell(this.#bellWords, this.#bellIndex);
+  }
+
+  /** Rings the client's bell if a deferred ring is due (see the constructor). */
+  ringBellIfDue(): void {
+    if (!this.#bellDue) return;
+    this.#bellDue = false;
+    ringBell(this.#bellWords, this.#bellIndex);
+  }
+
+  #ringClient(): void {
+    if (this.#deferBells) this.#bellDue = true;
+    else ringBell(this.#bellWords, this.#bellIndex);
   }
 }

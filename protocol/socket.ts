@@ -29,11 +29,24 @@ export interface SocketServerConnection {
    * other transports (protocol/pipe.ts) need not offer it.
    */
   writeNow?(bytes: Buffer): void;
-  /** Drops the connection at once (the daemon's answer to broken clients). */
+  /** Drops the connection at once (unsent bytes are lost). */
   close(): void;
+  /**
+   * Sends what is queued, then closes (the daemon ending a broken client's
+   * connection after the replies it had earned). A peer that does not take
+   * the bytes within {@link END_GRACE_MS} is dropped.
+   */
+  end(): void;
+  /** Stops reading (back-pressure: the peer's bytes wait in the kernel). */
+  pause(): void;
+  /** Reads again after {@link pause}. */
+  resume(): void;
   /** Bytes queued but not yet taken by the kernel (for reply quotas/backpressure). */
   readonly writableLength: number;
 }
+
+/** How long {@link SocketServerConnection.end} waits for the peer to take the last bytes. */
+export const END_GRACE_MS = 2000;
 
 /** A listening daemon socket. */
 export interface UnixSocketServer {
@@ -220,6 +233,13 @@ export async function listenUnixSocket(
         if (!socket.destroyed) socket.write(bytes);
       },
       close: () => void socket.destroy(),
+      end: () => {
+        if (socket.destroyed) return;
+        socket.end();
+        setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+      },
+      pause: () => void socket.pause(),
+      resume: () => void socket.resume(),
       get writableLength() {
         return socket.writableLength;
       },

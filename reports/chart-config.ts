@@ -231,12 +231,12 @@ function lineAnnotations(lines: readonly ChartLine[], annotations: Annotations, 
       ? { yMin: line.value, yMax: line.value, ...(line.from !== undefined ? { xMin: line.from } : {}), ...(line.to !== undefined ? { xMax: line.to } : {}) }
       : { xMin: line.value, xMax: line.value, ...(line.from !== undefined ? { yMin: line.from } : {}), ...(line.to !== undefined ? { yMax: line.to } : {}) };
     const under = line.labelSide ? line.labelSide === 'below' : line.kind === 'cap';
-    // A vertical line's label sits above the middle: at the bottom are the curves' low ends.
+    // A vertical line's label sits in its upper part: at the bottom are the curves' low ends.
     const left = line.labelAt ? line.labelAt === 'start' : !under || capAtLeft;
     // Read across: centred on the line, so shifted by half its width (~0.6 em per character) and a gap.
     const across = line.labelAcross ? (line.labelAcross === 'right' ? 1 : -1) * (line.label.length * 0.3 * 11 + 6) * s : 0;
     const placement = line.axis === 'x'
-      ? (line.labelAcross ? { position: '70%', xAdjust: across } : { position: '55%', rotation: -90 })
+      ? (line.labelAcross ? { position: '70%', xAdjust: across } : { position: '78%', rotation: -90 })
       : { position: left ? 'start' : 'end', yAdjust: (under ? 1 : -1) * (lineHeight / 2 + 3 * s), xAdjust: (left ? 4 : -4) * s };
     annotations[`line-${i}`] = {
       type: 'line',

@@ -11,12 +11,15 @@
  */
 
 /**
- * Measured think-time quantiles (probability, µs), the median of 3 runs of
- * `npm run bench:think` (2-vCPU VM, quiet). Probability 1 is the largest
- * observed value.
+ * Measured think-time quantiles (probability, µs): the median of 3 runs of
+ * `npm run bench:think` (2-vCPU VM, load average 1.6; 13,400–13,600
+ * requests per 5 s run). Probability 1 is the largest value observed. The
+ * body is the scheduler's wake-up of a client (20–60 µs; the client's own
+ * CPU is 0.2 µs); the tail (p99 117–1,117 µs across the runs, p99.9 4.5
+ * ms) is a client waiting for a CPU.
  */
 export const THINK_QUANTILES_US: readonly (readonly [number, number])[] = [
-  [0.01, 5.19], [0.05, 5.19], [0.1, 5.19], [0.25, 5.19], [0.5, 8.72], [0.75, 29.34], [0.9, 34.9], [0.95, 58.69], [0.99, 1327.96], [0.999, 6316.9], [1, 8585.65],
+  [0.01, 20.75], [0.05, 29.34], [0.1, 29.34], [0.25, 29.34], [0.5, 34.9], [0.75, 41.5], [0.9, 49.35], [0.95, 58.69], [0.99, 394.81], [0.999, 4466.72], [1, 4938.6],
 ];
 
 /** Median of {@link THINK_QUANTILES_US} (µs): the default `thinkUs` of the scenarios that use it. */

@@ -37,7 +37,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('mkdir -p /tmp/xs && $0 serve --engine trie --socket /tmp/xs/socket', 'then: XENSTORED_PATH=/tmp/xs/socket xenstore-ls (Debian: apt-get install xenstore-utils)')
       .strict(),
   handler: async (argv) => {
-    const { createEngine, isEngineKind, ENGINE_KINDS } = await import('../../engines/index.ts');
+    const { createEngine, isEngineKind, isXsError, ENGINE_KINDS } = await import('../../engines/index.ts');
     const { Daemon, serveDaemonOnSocket } = await import('../../daemon/index.ts');
     const { defaultSocketPath } = await import('../../protocol/socket.ts');
     if (!isEngineKind(argv.engine)) {
@@ -54,10 +54,17 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       if (argv.quiet && level === 'info') return;
       process.stderr.write(`${new Date().toISOString()} xstorm serve: ${level}: ${message}\n`);
     };
-    const engine = createEngine(argv.engine, {
-      ...(argv.dir !== undefined ? { dir: argv.dir } : {}),
-      ...(maxNodes !== undefined ? { maxNodesPerDomain: maxNodes } : {}),
-    });
+    let engine;
+    try {
+      engine = createEngine(argv.engine, {
+        ...(argv.dir !== undefined ? { dir: argv.dir } : {}),
+        ...(maxNodes !== undefined ? { maxNodesPerDomain: maxNodes } : {}),
+      });
+    } catch (error) {
+      // A store directory the engine cannot use is the user's input (EINVAL from the engine).
+      if (isXsError(error, 'EINVAL')) throw new UserError(`--dir ${argv.dir ?? '(temp dir)'}: ${error.message}`);
+      throw error;
+    }
     const daemon = new Daemon(engine, { log });
     let server;
     try {

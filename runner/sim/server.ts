@@ -10,7 +10,6 @@
  * after the transport delay.
  */
 import type { Daemon, DaemonConnection } from '../../daemon/index.ts';
-import type { ConflictThrottle } from '../../engines/types.ts';
 import type { ClientTransport } from '../../protocol/types.ts';
 import type { CostModel, ServiceMeter } from '../cost/model.ts';
 import type { SimClock } from './clock.ts';
@@ -148,48 +147,37 @@ export class SimServer {
       ? Array.from({ length: model.clientThreads }, () => ({ queue: [], active: false }))
       : [];
     this.#meter = model.meter(daemon.engine.liveCounters);
-    const throttle = daemon.engine.throttle;
-    if (throttle) {
-      this.#throttle = throttle;
-      throttle.onFirstPause(() => this.#startRefills());
-      this.#startRefills();
-    }
+    daemon.tick(clock.now());
+    this.#armTick();
   }
+
+  /** The instant a clock event will tick the daemon (its {@link Daemon.nextTickMs}), if one is scheduled. */
+  #tickAt: number | undefined;
 
   /**
-   * oxenstored's conflict credits (trie-replay): a refill every period on
-   * the simulated clock, the countdown restarting when the first domain
-   * gets paused. The chain stops when nothing else is pending and no domain
-   * is paused (so a stalled run is still reported as one) and restarts on
-   * the next request, in phase.
+   * The daemon's time-based policy (oxenstored's conflict credits on
+   * trie-replay) runs in `daemon.tick`; this host only ticks it on the
+   * simulated clock: when clients send, and at the instant it asks for.
    */
-  #throttle: ConflictThrottle | undefined;
-  #refillChain = 0;
-  #refillLive = false;
-  #refillOrigin = 0;
-  #activeSinceRefill = false;
-
-  #startRefills(): void {
-    this.#refillOrigin = this.#clock.now();
-    this.#scheduleRefill(++this.#refillChain, this.#refillOrigin);
-  }
-
-  #scheduleRefill(chain: number, from: number): void {
-    const periodMs = this.#throttle!.refillSeconds * 1000;
-    const k = Math.floor((from - this.#refillOrigin) / periodMs) + 1;
-    this.#refillLive = true;
-    this.#clock.schedule(this.#refillOrigin + k * periodMs - this.#clock.now(), () => {
-      if (chain !== this.#refillChain) return;
-      const throttle = this.#throttle!;
-      throttle.refill();
+  #armTick(): void {
+    let due = this.#daemon.nextTickMs;
+    if (due === undefined) return;
+    const now = this.#clock.now();
+    if (due <= now) {
+      this.#daemon.tick(now);
+      due = this.#daemon.nextTickMs;
+      if (due === undefined) return;
+    }
+    if (due === this.#tickAt) return;
+    this.#tickAt = due;
+    this.#clock.schedule(due - now, () => {
+      if (this.#tickAt !== due) return;
+      this.#tickAt = undefined;
+      this.#daemon.tick(this.#clock.now());
       // An unpaused domain's requests wait in its connection: serve them
       // (a sleeping daemon thread wakes on its timeout).
       if (!this.#busy && this.#daemon.hasWork()) this.#serveNext();
-      // Keep ticking while a domain waits or clients are active; a request
-      // restarts a stopped chain in phase (so an idle or stalled run ends).
-      if (throttle.hasPaused() || this.#activeSinceRefill) this.#scheduleRefill(chain, this.#clock.now());
-      else this.#refillLive = false;
-      this.#activeSinceRefill = false;
+      this.#armTick();
     });
   }
 
@@ -213,10 +201,8 @@ export class SimServer {
 
   /** @internal A client sent a frame: its client thread (if modelled) prepares it, then it travels to the daemon. */
   _toDaemon(link: SimLink, frame: Uint8Array): void {
-    if (this.#throttle) {
-      this.#activeSinceRefill = true;
-      if (!this.#refillLive) this.#scheduleRefill(this.#refillChain, this.#clock.now());
-    }
+    this.#daemon.tick(this.#clock.now());
+    this.#armTick();
     const thread = this.#clientThreads[link.clientThread];
     if (!thread) {
       this.#depart(link, frame, 0);
@@ -300,6 +286,7 @@ export class SimServer {
       return;
     }
     const served = this.#daemon.processNext();
+    this.#armTick();
     if (served === undefined) {
       this.#endIteration();
       return;

@@ -106,6 +106,8 @@ test('xstorm: every input mistake is one line with its reason, exit 2, never an 
       // --engine was silently ignored beside --target.
       { args: ['run', '--scenario', 'short-txn', '--target', 'socket:/tmp/xs/socket', '--engine', 'tdb'], message: /target and engine are mutually exclusive/ },
       { args: ['sweep', '--scenario', 'short-txn', '--guests', '1', '--shard', '5/2'], message: /--shard: shard index must be between 1 and 2, got 5/ },
+      // A store directory tdb cannot create: one line (it was "internal error" with the engine's stack).
+      { args: ['serve', '--engine', 'tdb', '--dir', '/proc/no/such', '--socket', join(dir, 'serve.sock')], message: /--dir \/proc\/no\/such: EINVAL: tdb: cannot create store dir/ },
     ];
     const outcomes = await Promise.all(cases.map((c) => runCli(c.args, { timeoutMs: 30000 })));
     for (const [i, outcome] of outcomes.entries()) {

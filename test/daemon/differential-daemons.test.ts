@@ -46,7 +46,7 @@ const DOCUMENTED: Record<'cxenstored' | 'oxenstored', Record<string, string>> = 
     'raw: RELEASE 5 (not introduced)': 'oxenstored EINVAL; xstorm ENOENT like cxenstored',
     'raw: RM /': 'oxenstored OK (no-op); xstorm EINVAL like cxenstored',
     'raw: WRITE 2049-byte value': 'oxenstored quota-maxsize 2048 (E2BIG); xstorm, like cxenstored, takes any value that fits a message',
-    'raw: oversize frame': 'oxenstored answers EINVAL and goes on; xstorm closes the connection like cxenstored',
+    'raw: oversize frame': 'oxenstored answers EINVAL and goes on; xstorm answers the requests before it, then closes the connection like cxenstored',
     'api: three watches fire': 'oxenstored sends the events in reverse registration order; xstorm in registration order like cxenstored',
   },
 };

@@ -234,33 +234,51 @@ describe('daemon robustness over the socket', () => {
     }
   });
 
-  it('stops serving, then closes, a client that never reads its replies', async () => {
+  it('stops reading and serving a client that never reads its replies, and closes it only once its unread events pile up', async () => {
     const dir = shortTempDir('noread');
     const path = join(dir, 'socket');
     const warnings: string[] = [];
-    const daemon = new Daemon(createEngine('trie', {}));
-    const server = await serveDaemonOnSocket(daemon, path, { log: (m) => warnings.push(m) });
+    const daemon = new Daemon(createEngine('trie', {}), {
+      maxReplyBacklogBytes: 16 * 1024,
+      maxBufferedBytes: 128 * 1024,
+      log: (level, m) => warnings.push(`${level}: ${m}`),
+    });
+    const server = await serveDaemonOnSocket(daemon, path);
     try {
       const other = new XsClient(await connectUnixSocket(path));
       const s = net.createConnection({ path });
       await new Promise<void>((res) => s.once('connect', () => res()));
       s.pause(); // never reads
       s.on('error', () => {});
-      const closed = new Promise<void>((res) => s.once('close', () => res()));
-      const one = encodeFrame(XsType.READ, 1, 0, encodeStrings('/tool/xenstored'));
-      const chunk = Buffer.concat(Array.from({ length: 1000 }, () => one));
-      let writes = 0;
       let isClosed = false;
+      const closed = new Promise<void>((res) => s.once('close', () => res()));
       void closed.then(() => (isClosed = true));
-      while (!isClosed && writes < 500) {
-        s.write(chunk);
-        writes++;
-        assert.equal(await other.read('/tool/xenstored'), ''); // others are served meanwhile
+      s.write(encodeFrame(XsType.WATCH, 1, 0, encodeStrings('/flood', 'tok')));
+      const one = encodeFrame(XsType.READ, 2, 0, encodeStrings('/tool/xenstored'));
+      const chunk = Buffer.concat(Array.from({ length: 1000 }, () => one));
+      for (let i = 0; i < 200; i++) s.write(chunk); // 200,000 requests, never read
+      // The daemon serves it until its replies back up, then neither reads nor
+      // serves it; others are served meanwhile, and it is not closed for that.
+      let served = -1;
+      for (let i = 0; i < 50 && daemon.stats().requests !== served; i++) {
+        served = daemon.stats().requests;
+        assert.equal(await other.read('/tool/xenstored'), '');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const stuck = daemon.stats().requests;
+      assert.ok(stuck < 150_000, `served ${stuck} of the unread requests`);
+      assert.equal(isClosed, false);
+      assert.equal(daemon.stats().connectionsDropped, 0);
+      // Events caused by others still queue for it: past maxBufferedBytes it goes.
+      let writes = 0;
+      while (!isClosed && writes < 100_000) {
+        await other.write('/flood/x', String(writes++));
       }
       await closed;
-      assert.ok(writes < 500, 'the daemon should have closed the flooding connection');
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /requests queued while its replies go unread/);
+      assert.ok(writes < 100_000, 'the daemon should have closed the connection that lets events pile up');
+      assert.equal(daemon.stats().connectionsDropped, 1);
+      assert.deepEqual(warnings.length, 1);
+      assert.match(warnings[0]!, /^warn: connection \d+ \(dom0\) closed: more than 131072 bytes of replies and events left unread$/);
       assert.equal(await other.read('/tool/xenstored'), '');
       other.close();
     } finally {

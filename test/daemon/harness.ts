@@ -97,3 +97,10 @@ export function newDaemon(kind: EngineKind = 'trie', options: DaemonOptions = {}
 export function events(msgs: Msg[]): string[] {
   return msgs.filter((m) => m.type === XsType.WATCH_EVENT).map((m) => m.text.split('\0').slice(0, 2).join('|'));
 }
+
+/** An absolute path of exactly `n` characters below `prefix` (components of at most 200). */
+export function longPath(n: number, prefix = '/'): string {
+  let body = '';
+  while (body.length < n - prefix.length) body += (body.length === 0 ? '' : '/') + 'a'.repeat(200);
+  return (prefix + body).slice(0, n).replace(/\/$/, 'b');
+}

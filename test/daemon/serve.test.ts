@@ -4,7 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { isXsError } from '../../engines/common/errors.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { verifyTdbStore } from '../../engines/tdb/check.ts';
 import { XsClient } from '../../protocol/client.ts';
@@ -58,6 +60,46 @@ describe('xstorm serve', () => {
       await d.stop();
     } finally {
       rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('answers ENOSPC at its transaction cap instead of running out of descriptors at ulimit -n (tdb)', async () => {
+    const dir = shortTempDir('fd');
+    const socket = join(dir, 'socket');
+    // Half of 128 descriptors may hold transactions; before the cap the
+    // daemon opened copies until EMFILE and answered EIO, and new
+    // connections failed.
+    const child = spawn('bash', ['-c', `ulimit -n 128 && exec "${process.execPath}" "${XSTORM_BIN}" serve --engine tdb --socket "${socket}" --quiet`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      for (let i = 0; i < 200 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
+      const c = new XsClient(await connectUnixSocket(socket));
+      let opened = 0;
+      let refusal = '';
+      for (let i = 0; i < 200; i++) {
+        try {
+          await c.transactionStart();
+          opened++;
+        } catch (e) {
+          refusal = isXsError(e) ? e.code : String(e);
+          break;
+        }
+      }
+      assert.equal(refusal, 'ENOSPC');
+      assert.equal(opened, 64);
+      // The daemon still works: a new connection, a read, a write.
+      const d = new XsClient(await connectUnixSocket(socket));
+      await d.write('/fd/k', 'v');
+      assert.equal(await d.read('/fd/k'), 'v');
+      c.close();
+      d.close();
+      assert.doesNotMatch(err, /internal error/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -15,6 +15,8 @@ import { MessageDecoder, encodeFrame, encodePathValue, encodeStrings, splitStrin
 import { XsType } from '../../protocol/wire.ts';
 import type { XsMessage } from '../../protocol/types.ts';
 import { shortTempDir } from './servers.ts';
+import { XsClient } from '../../protocol/client.ts';
+import { connectUnixSocket } from '../../protocol/socket.ts';
 
 /** A raw socket that collects decoded frames. */
 async function rawClient(path: string): Promise<{ socket: net.Socket; frames: XsMessage[]; until(n: number): Promise<void> }> {
@@ -81,6 +83,74 @@ describe('socket host batching', () => {
       b.socket.destroy();
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(daemon.stats().connections, 0);
+    } finally {
+      await server.close();
+      daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 20,000 pipelined reads from one client (back-pressure, not a disconnect)', async () => {
+    const dir = shortTempDir('pipe');
+    const path = join(dir, 'socket');
+    const daemon = new Daemon(createEngine('trie', {}));
+    const server = await serveDaemonOnSocket(daemon, path);
+    try {
+      const c = new XsClient(await connectUnixSocket(path));
+      await c.write('/p/k', 'v');
+      const all = await Promise.all(Array.from({ length: 20_000 }, () => c.read('/p/k')));
+      assert.equal(all.length, 20_000);
+      assert.ok(all.every((v) => v === 'v'));
+      assert.equal(daemon.stats().connectionsDropped, 0);
+      c.close();
+    } finally {
+      await server.close();
+      daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a raw client that writes 10,000 requests at once while a reader takes the replies', async () => {
+    const dir = shortTempDir('raw');
+    const path = join(dir, 'socket');
+    const daemon = new Daemon(createEngine('trie', {}), { maxOutstandingRequests: 64 });
+    const server = await serveDaemonOnSocket(daemon, path, { maxOutstandingRequests: 64 });
+    try {
+      const a = await rawClient(path);
+      const n = 10_000;
+      a.socket.write(Buffer.concat(Array.from({ length: n }, (_, i) => encodeFrame(XsType.READ, i + 1, 0, encodeStrings('/tool/xenstored')))));
+      await a.until(n);
+      assert.deepEqual(a.frames.map((m) => m.reqId), Array.from({ length: n }, (_, i) => i + 1));
+      assert.equal(daemon.stats().connectionsDropped, 0);
+      a.socket.destroy();
+    } finally {
+      await server.close();
+      daemon.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers the requests that came in the same chunk ahead of an oversize frame, then closes', async () => {
+    const dir = shortTempDir('over');
+    const path = join(dir, 'socket');
+    const daemon = new Daemon(createEngine('trie', {}));
+    const server = await serveDaemonOnSocket(daemon, path);
+    try {
+      const a = await rawClient(path);
+      const closed = new Promise<void>((res) => a.socket.once('close', () => res()));
+      const oversize = new Uint8Array(16);
+      new DataView(oversize.buffer).setUint32(0, XsType.READ, true);
+      new DataView(oversize.buffer).setUint32(4, 99, true);
+      new DataView(oversize.buffer).setUint32(12, 5000, true);
+      a.socket.write(Buffer.concat([
+        encodeFrame(XsType.WRITE, 1, 0, encodePathValue('/o/k', 'v')),
+        encodeFrame(XsType.READ, 2, 0, encodeStrings('/o/k')),
+        oversize,
+        encodeFrame(XsType.READ, 3, 0, encodeStrings('/o/k')), // after the broken frame: never read
+      ]));
+      await closed;
+      assert.deepEqual(a.frames.map((m) => [m.reqId, splitStrings(m.payload)[0]]), [[1, 'OK'], [2, 'v']]);
+      assert.equal(daemon.stats().connectionsDropped, 1);
     } finally {
       await server.close();
       daemon.close();

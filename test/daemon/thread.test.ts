@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemonThread } from '../../daemon/index.ts';
-import { RingClientTransport } from '../../protocol/ring.ts';
+import { RingClientTransport, createClientBell } from '../../protocol/ring.ts';
 import { XsClient } from '../../protocol/client.ts';
 import { isXsError } from '../../engines/index.ts';
 
@@ -75,5 +75,20 @@ describe('daemon thread over rings', () => {
       startDaemonThread({ engine: 'tdb', engineOptions: { dir: '/etc/hostname/not-a-dir' } }),
       /engine tdb/,
     );
+  });
+
+  it('serves rings that share one client bell (one wake-up of this thread per daemon turn)', async () => {
+    const t = await startDaemonThread({ engine: 'trie' });
+    const clientBell = createClientBell();
+    const clients = await Promise.all([0, 1, 2, 3].map(async () => new XsClient(new RingClientTransport(await t.attach(0, { clientBell })))));
+    const seen: string[] = [];
+    clients[3]!.onWatchEvent((path, token) => seen.push(`${path}|${token}`));
+    await clients[3]!.watch('/sb', 'w');
+    const values = await Promise.all(clients.flatMap((c, i) => Array.from({ length: 100 }, (_, k) => c.write(`/sb/c${i}/k${k}`, `${i}.${k}`).then(() => c.read(`/sb/c${i}/k${k}`)))));
+    assert.deepEqual(values, clients.flatMap((_, i) => Array.from({ length: 100 }, (_, k) => `${i}.${k}`)));
+    await clients[3]!.read('/sb/c0/k0'); // a round trip: the events have arrived
+    assert.equal(seen.length, 1 + 400); // the initial event, then one per write
+    for (const c of clients) c.close();
+    await t.stop();
   });
 });

@@ -7,6 +7,7 @@ import {
   RING_PAGE_SIZE,
   RingClientTransport,
   RingServerPort,
+  createClientBell,
   createDaemonBell,
   createRingEndpoint,
   type RingEndpoint,
@@ -275,4 +276,41 @@ test('rings between two worker threads: guest worker and echo daemon worker', as
   const replies = (await run(CLIENT, { endpoints, count: 200 })) as string[][];
   assert.deepEqual(await daemon, { frames: 400 });
   assert.deepEqual(replies, [0, 1].map((i) => Array.from({ length: 200 }, (_, j) => `/g${i}/${j}\0`)));
+});
+
+test('rings sharing one client bell: the daemon rings it once per turn, every ring of the thread gets its replies', async () => {
+  const daemonBell = createDaemonBell();
+  const clientBell = createClientBell();
+  const bellWord = new Int32Array(clientBell);
+  const eps = [0, 1, 2].map(() => createRingEndpoint(daemonBell, 0, clientBell));
+  const ports = eps.map((ep) => new RingServerPort(ep, { deferBells: true }));
+  const got: string[][] = [[], [], []];
+  const clients = eps.map((ep, i) => {
+    const t = new RingClientTransport(ep);
+    const d = new MessageDecoder();
+    t.onData((chunk) => {
+      d.push(chunk);
+      for (let m = d.next(); m; m = d.next()) got[i]!.push(splitStrings(m.payload)[0]!);
+    });
+    return t;
+  });
+  // Each client sends one request; the "daemon" answers all of them, then rings once.
+  clients.forEach((t, i) => t.send(encodeFrame(XsType.READ, i + 1, 0, encodeStrings(`/r${i}`))));
+  await new Promise((r) => setImmediate(r));
+  const before = Atomics.load(bellWord, 0);
+  ports.forEach((p, i) => {
+    assert.ok(p.read() !== undefined);
+    p.write(encodeFrame(XsType.READ, i + 1, 0, encodeStrings(`reply${i}`)));
+  });
+  assert.equal(Atomics.load(bellWord, 0), before); // deferred: nothing rung yet
+  for (const p of ports) p.ringBellIfDue();
+  assert.equal(Atomics.load(bellWord, 0), before + 3); // one ring per port; only the first finds the thread waiting
+  for (let i = 0; i < 50 && got.some((g) => g.length === 0); i++) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(got, [['reply0'], ['reply1'], ['reply2']]);
+  // A daemon-side close still reaches the right client through the shared bell.
+  const closed = new Promise<Error | undefined>((res) => clients[1]!.onClose((e) => res(e)));
+  ports[1]!.close();
+  assert.match(String((await closed)?.message), /closed by the daemon/);
+  clients[0]!.close();
+  clients[2]!.close();
 });

@@ -6,11 +6,8 @@
  * (`0` skips the real daemons even where ../shared/realxs is set up).
  * `--calibrated`, `--out` and `--json` mean what they mean for `bench`.
  */
-import * as nodePath from 'node:path';
 import { UserError } from '../user-error.ts';
-import { CostProfileError, loadProfile, profileCacheDir, writeProfileFile } from '../../runner/cost/index.ts';
-import type { CostProfile } from '../../runner/cost/index.ts';
-import { calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
+import { machineProfile } from '../machine-profile.ts';
 import { buildMeta, newResultsId, resultsDirFor } from '../results-io.ts';
 import { TODAY_DEFAULTS, realxsUnavailable, runTodayBench, writeTodayResults } from '../../runner/today/index.ts';
 import { checkOutDir } from '../out-dir.ts';
@@ -35,23 +32,6 @@ export function todayEnvironment(env: NodeJS.ProcessEnv): { budgetS: number | un
   const real = env['XSTORM_TODAY_REAL'];
   if (real !== undefined && real !== '' && real !== '0' && real !== '1') throw new UserError(`XSTORM_TODAY_REAL must be 0 or 1, got ${JSON.stringify(real)}`);
   return { budgetS, real: real !== '0' };
-}
-
-/** This machine's calibrated profile: named, cached, or measured now (quick) and cached. */
-async function machineProfile(name: string | undefined, log: (s: string) => void): Promise<CostProfile> {
-  try {
-    return loadProfile(name ?? defaultCalibratedName());
-  } catch (error) {
-    if (!(error instanceof CostProfileError)) throw error;
-    if (name !== undefined) throw new UserError(`--calibrated: ${error.issues.join('; ')}`);
-  }
-  const wanted = defaultCalibratedName();
-  log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
-  const profile = await calibrate({ name: wanted, quick: true });
-  const file = nodePath.join(profileCacheDir(), `${wanted}.json`);
-  writeProfileFile(file, profile);
-  log(`saved ${file}`);
-  return profile;
 }
 
 /** Runs the bench, prints its tables (or the headline as JSON) and writes the results directory. */

@@ -10,9 +10,10 @@ import type { CommandModule } from 'yargs';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { UserError } from '../user-error.ts';
-import { loadProfile, profileCacheDir, writeProfileFile, CostProfileError } from '../../runner/cost/index.ts';
+import { loadProfile, CostProfileError } from '../../runner/cost/index.ts';
 import type { CostProfile } from '../../runner/cost/index.ts';
-import { availableEngines, calibrate, defaultCalibratedName } from '../../runner/cost/calibrate.ts';
+import { availableEngines } from '../../runner/cost/calibrate.ts';
+import { machineProfile } from '../machine-profile.ts';
 import { benchHeadline, benchItems, runBench } from '../../runner/sim/bench.ts';
 import { headlineText } from '../bench-headline.ts';
 import { buildResultsFile, newResultsId, resultsDirFor } from '../results-io.ts';
@@ -20,7 +21,6 @@ import { writeResultsDir } from '../../reports/index.ts';
 import type { RunResult } from '../../reports/schema.ts';
 import { checkOutDir } from '../out-dir.ts';
 import { startProgress } from '../progress.ts';
-import { checkProfileMachine, describeProfile, profilePath } from '../profile-provenance.ts';
 import { exitOnSignals } from '../stop-signals.ts';
 import { benchToday } from './bench-today.ts';
 
@@ -32,40 +32,6 @@ interface BenchArgs {
   out?: string;
   force: boolean;
   json: boolean;
-}
-
-/** Whether a calibrated profile prices the pipeline's threads (client wake-ups, daemon iterations). */
-function isThreadModelProfile(profile: CostProfile): boolean {
-  return profile.client?.wakeUs !== undefined && profile.daemon.iterations === true && profile.wake !== undefined;
-}
-
-/** This machine's calibrated profile: cached, or measured now (quick) and cached. */
-async function calibratedProfile(name: string | undefined, log: (s: string) => void): Promise<CostProfile> {
-  const wanted = name ?? defaultCalibratedName();
-  try {
-    const cached = loadProfile(wanted);
-    const file = profilePath(wanted);
-    checkProfileMachine(cached, file, name !== undefined ? '--calibrated' : 'cached calibrated profile');
-    if (name !== undefined || isThreadModelProfile(cached)) log(`this machine's rows: ${describeProfile(cached, file)}`);
-    // A cached profile from before the thread model (client wake-ups, daemon
-    // iterations) would price the real-time pipeline the old way: re-measure.
-    if (name !== undefined || isThreadModelProfile(cached)) return cached;
-    log(`cached profile ${wanted} predates the thread model of xstorm calibrate: measuring this machine again (quick calibration)...`);
-  } catch (error) {
-    if (name !== undefined || !(error instanceof CostProfileError)) throw error;
-    log(`no calibrated profile ${wanted} yet: measuring this machine (quick calibration)...`);
-  }
-  const progress = startProgress({ label: 'bench: calibrating' });
-  let profile: CostProfile;
-  try {
-    profile = await calibrate({ name: wanted, quick: true, onProgress: (f, note) => progress.update(f, note) });
-  } finally {
-    progress.stop();
-  }
-  const file = nodePath.join(profileCacheDir(), `${wanted}.json`);
-  writeProfileFile(file, profile);
-  log(`this machine's rows: ${describeProfile(profile, file)} (measured now, saved)`);
-  return profile;
 }
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
@@ -96,14 +62,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     }
     const modern = availableEngines().filter((k) => k === 'tdb-pernode' || k === 'trie-replay');
     let calibrated: CostProfile | undefined;
-    if (!args.ci) {
-      try {
-        calibrated = await calibratedProfile(args.calibrated, log);
-      } catch (error) {
-        if (error instanceof CostProfileError) throw new UserError(`--calibrated: ${error.issues.join('; ')}`);
-        throw error;
-      }
-    }
+    if (!args.ci) calibrated = await machineProfile(args.calibrated, log);
     const items = benchItems(args.ci, main, calibrated, modern);
     const progress = startProgress({ label: 'bench' });
     progress.update(0, items[0]?.label ?? '');

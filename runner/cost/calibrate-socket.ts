@@ -42,7 +42,7 @@ import { XsClient } from '../../protocol/client.ts';
 import type { ClientTransport, Clock } from '../../protocol/types.ts';
 import { XsType } from '../../protocol/wire.ts';
 import { daemonPidForSocket } from '../real/proc-stats.ts';
-import { Harness, fitEngineCosts, fitWakeAndRequest } from './calibrate.ts';
+import { Harness, fitEngineCosts, fitWakeAndRequest, thisMachine } from './calibrate.ts';
 import type { KindSample } from './calibrate.ts';
 import { PROFILE_VERSION, parseProfile } from './schema.ts';
 import type { CostProfile } from './schema.ts';
@@ -522,7 +522,6 @@ export async function calibrateSocket(options: SocketCalibrateOptions): Promise<
       }))
       : samples.map((s) => ({ kind: s.kind, us: Math.max(0.1, s.rttUs - outsideUs - fixedUs), deltas: s.deltas }));
     const costs = fitEngineCosts(engineSamples);
-    const cpus = os.cpus();
     const name = options.name ?? defaultSocketProfileName(label);
     const how = withPid
       ? `round trip at one client ${one.rttUs.toFixed(1)} us, of which the daemon's CPU ${one.daemonUs!.toFixed(1)} us (/proc/${readable}/schedstat) and this process's ${one.clientUs.toFixed(1)} us; `
@@ -533,13 +532,7 @@ export async function calibrateSocket(options: SocketCalibrateOptions): Promise<
       profileVersion: PROFILE_VERSION,
       name,
       description: `${label} behind ${options.socketPath}, priced from the outside by xstorm calibrate --target socket: (runner/cost/calibrate-socket.ts) for the ${engine} engine: ${byCpu ? 'the daemon\'s CPU per request' : 'the round trip less this process\'s CPU'} of each request kind at one client (${reps} repetitions, stores of ${sizes.join('/')} domains), fitted by non-negative least squares against the ${engine} counters of the same requests.`,
-      machine: {
-        os: `${os.type()} ${os.release()} ${os.arch()}`,
-        cpu: cpus[0]?.model ?? 'unknown',
-        cpuCount: cpus.length || null,
-        node: process.version,
-        notes: `load average at calibration ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-      },
+      machine: thisMachine(),
       createdAt: new Date().toISOString(),
       sources: [
         { id: 'calibrate-socket', citation: 'xstorm calibrate --target socket: (runner/cost/calibrate-socket.ts)', fact: `${label} measured through its socket; ${probe}` },

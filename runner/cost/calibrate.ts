@@ -38,6 +38,22 @@ export interface CalibrateOptions {
   readonly onProgress?: (fraction: number, note: string) => void;
 }
 
+/**
+ * The machine a calibration measures, as its profile records it (OS, CPU
+ * model and count, Node, the load while it was measured): `bench` compares
+ * the CPU model and count before it uses a cached profile.
+ */
+export function thisMachine(): CostProfile['machine'] {
+  const cpus = os.cpus();
+  return {
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cpuCount: cpus.length || null,
+    node: process.version,
+    notes: `load average at calibration ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  };
+}
+
 /** Default profile name for this machine. */
 export function defaultCalibratedName(): string {
   return `calibrated-${os.hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 60);
@@ -443,18 +459,11 @@ export async function calibrate(options: CalibrateOptions = {}): Promise<CostPro
     pipelineFit = { pipeline: fits };
   }
   progress(`transport ${transportUs.toFixed(1)} us one way`);
-  const cpus = os.cpus();
   return parseProfile({
     profileVersion: PROFILE_VERSION,
     name: options.name ?? defaultCalibratedName(),
     description: `Costs measured on ${os.hostname()} by xstorm calibrate: mean wall time of daemon.processNext() per request kind (${reps} repetitions, stores of ${sizes.join('/')} domains), fitted by non-negative least squares against the engine counters' increase; transport = thread ping-pong through Atomics.`,
-    machine: {
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      cpu: cpus[0]?.model ?? 'unknown',
-      cpuCount: cpus.length || null,
-      node: process.version,
-      notes: `load average at calibration ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    },
+    machine: thisMachine(),
     createdAt: new Date().toISOString(),
     sources: [
       { id: 'calibrate', citation: 'xstorm calibrate (runner/cost/calibrate.ts)', fact: 'measured on this machine; see machine and engines.*.notes (measured vs model per request kind)' },

@@ -5,6 +5,7 @@
  * out.
  */
 import type { RunResult } from '../reports/schema.ts';
+import { VARIANT_SEPARATOR } from '../runner/cost/index.ts';
 import type { CostProfile } from '../runner/cost/index.ts';
 import { benchHeadline, computeBand, p71Figures, PAPER, startFigures } from '../runner/sim/bench.ts';
 import type { Band, P71Figures } from '../runner/sim/bench.ts';
@@ -75,7 +76,7 @@ function p71Table(runs: readonly RunResult[]): string {
 export function headlineText(runs: readonly RunResult[], main: CostProfile): string {
   const lines: string[] = [];
   const headline = benchHeadline(runs, main);
-  const p73 = runs.filter((r) => r.scenario === 'paper-7.3' && !r.profile?.includes('~') && r.params['toolstack'] !== 'libxl-4.4');
+  const p73 = runs.filter((r) => r.scenario === 'paper-7.3' && !r.profile?.includes(VARIANT_SEPARATOR) && r.params['toolstack'] !== 'libxl-4.4');
   const toolstack = p73[0]?.params['toolstack'] ?? '-';
   lines.push(`§7.3: guests started one after another (${toolstack} toolstack), each looping 1 s transactions; 20-min cap`);
   lines.push(p73Table(p73));

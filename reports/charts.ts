@@ -22,7 +22,11 @@ export type { ChartBar, ChartLine, ChartMark, ChartPoint, ChartSeries, ChartSpec
 export { toChartConfig, type ChartLook } from './chart-config.ts';
 export { engineLabel, profileLabels } from './chart-labels.ts';
 
-/** Separator between a profile and the band end it stands for: `xen-2009~copy-low`. */
+/**
+ * Separator between a profile and the band end it stands for:
+ * `xen-2009~copy-slow` (the name runner/cost/variants.ts gives a variant
+ * profile; reports read results files and import nothing from the runner).
+ */
 export const BAND_END_SEPARATOR = '~';
 
 /**

@@ -35,7 +35,7 @@ import type { Headline, KneeCurve, RunResult } from '../../reports/schema.ts';
 import { getScenario, validateParams } from '../../scenarios/index.ts';
 import type { ParamValue } from '../../scenarios/types.ts';
 import type { CostProfile } from '../cost/schema.ts';
-import { applyVariant } from '../cost/variants.ts';
+import { applyVariant, VARIANT_SEPARATOR } from '../cost/variants.ts';
 import type { RunPlan } from '../types.ts';
 import { runSimulated } from './driver.ts';
 
@@ -365,7 +365,7 @@ export function computeBand(runs: readonly RunResult[], main: CostProfile): Band
   if (!centralTdb || !centralTrie) return null;
   const ends: BandEndFigures[] = [];
   for (const end of bandEnds(main)) {
-    const profile = end.variant ? `${main.name}~${end.variant}` : main.name;
+    const profile = end.variant ? `${main.name}${VARIANT_SEPARATOR}${end.variant}` : main.name;
     const tdb = find('tdb', profile, end.p73Params);
     const trie = end.trieDiffers ? find('trie', profile, end.p73Params) : centralTrie;
     if (!tdb || !trie) return null;

@@ -274,7 +274,7 @@ function barLabels(bars: readonly ChartBar[], max: number, annotations: Annotati
     }
     const inside = max > 0 && bar.value >= 0.7 * max;
     annotations[`bar-${i}`] = {
-      ...common, xValue: bar.value, content: `${formatValueLabel(bar.value)}${suffix}`,
+      ...common, xValue: bar.value, content: `${bar.lowerBound ? '≥ ' : ''}${formatValueLabel(bar.value)}${suffix}`,
       position: { x: inside ? 'end' : 'start', y: 'center' }, xAdjust: (inside ? -6 : 6) * s,
       color: inside ? '#ffffff' : '#222222', font: font(12, 'bold'),
     };

@@ -45,6 +45,8 @@ export interface ChartBar {
   readonly variant?: number;
   /** The value (for an unfinished run: the cap it ran into, never drawn as a bar). */
   readonly value: number;
+  /** The value is a lower bound: its label reads "≥ value". */
+  readonly lowerBound?: boolean;
   /** Set when the run did not finish: no bar, this text in its place (`did not finish within 100 s (cap)`). */
   readonly unfinished?: string;
 }

@@ -252,7 +252,8 @@ function singleCountCharts(scenario: string, inScenario: readonly Tagged[], gues
       const values = g.runs.map((run) => metric.read(run, runs)).filter((v): v is number => v !== undefined && Number.isFinite(v));
       const caps = g.runs.map((run) => metric.unfinished?.(run, runs)).filter((c): c is { capS: number } => c !== undefined);
       const base = { label: g.label, engine: g.engine, sourceIndex: g.sourceIndex, variant: g.variant };
-      if (values.length) bars.push({ ...base, value: round6(shown(metric, values.reduce((a, b) => a + b, 0) / values.length)) });
+      const bound = metric.lowerBound !== undefined && g.runs.some((run) => metric.lowerBound!(run));
+      if (values.length) bars.push({ ...base, value: round6(shown(metric, values.reduce((a, b) => a + b, 0) / values.length)), ...(bound ? { lowerBound: true } : {}) });
       else if (caps.length) {
         const capS = Math.max(...caps.map((c) => c.capS));
         bars.push({ ...base, value: round6(capS), unfinished: `did not finish within ${formatDuration(capS)} (cap)` });

@@ -32,7 +32,8 @@ function varyingParamsByScenario(runs: readonly RunResult[]): Map<string, string
 /** A metric's value as a table cell (× its display factor, e.g. the abort rate in %). */
 function metricCell(metric: Metric, run: RunResult, peers: readonly RunResult[]): string {
   const value = metric.read(run, peers);
-  if (value !== undefined) return metric.display?.unit === '%' ? formatPercent(value) : formatNumber(shown(metric, value));
+  const bound = metric.lowerBound?.(run) ? '≥ ' : '';
+  if (value !== undefined) return bound + (metric.display?.unit === '%' ? formatPercent(value) : formatNumber(shown(metric, value)));
   const cap = metric.unfinished?.(run, peers);
   return cap ? `> ${formatNumber(cap.capS)}` : '–';
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   LEGEND_FILTER_JS, METRICS, bandEndKeys, bandSeries, buildChartSpecs, computeHeadline, formatBounded, geometricGrid, headlineRatio, kneeChart, labelSources,
-  legendFilter, ratioBound, sameLength, startTimeBand, sustainedAtTop, toChartConfig, type ChartSpec, type ResultsFile,
+  legendFilter, ratioBound, runsTable, sameLength, startTimeBand, sustainedAtTop, toChartConfig, type ChartSpec, type ResultsFile,
 } from '../../reports/index.ts';
 import { benchFixture, makeRun, paperRun, shortTxnRun, smallFixture, sweepFixture } from './fixtures.ts';
 
@@ -190,4 +190,27 @@ test('the legend filter of the HTML page is the Node one', () => {
     assert.deepEqual(b, a);
   }
   assert.deepEqual([legendFilter({ datasetIndex: 0 }, data), legendFilter({ datasetIndex: 1 }, data)], [true, false]);
+});
+
+test('p99 latency counts transactions still open at the end, and says "≥" where they raise it', () => {
+  const file = benchFixture();
+  const stuck = (run: ResultsFile['runs'][number]) => run.scenario === 'paper-7.1' && run.engine === 'tdb';
+  const runs = file.runs.map((run) => (stuck(run) ? {
+    ...run,
+    openTxns: { count: 120, meanWaitMs: 700_000, maxWaitMs: 800_000 },
+    latencyWithOpen: { ...run.latency, count: run.latency.count + 120, p99: 800_000, max: 800_000 },
+  } : run));
+  const withOpen: ResultsFile = { ...file, runs };
+  const tdb = runs.find(stuck)!;
+  assert.equal(METRICS.p99Latency.read(tdb), 800_000);
+  assert.equal(METRICS.p99Latency.lowerBound!(tdb), true);
+  assert.equal(METRICS.p99Latency.lowerBound!(runs.find((run) => run.scenario === 'paper-7.1' && run.engine === 'trie')!), false);
+  const p99 = chart(buildChartSpecs(labelSources([withOpen])), 'p99-latency-paper-7.1');
+  assert.deepEqual(p99.bars!.map((bar) => bar.lowerBound ?? false), [true, false, false, false]);
+  const labels = (toChartConfig(p99, { scale: 1 }).options.plugins as unknown as { annotation: { annotations: Record<string, { content: unknown }> } }).annotation.annotations;
+  assert.match(String(labels['bar-0']!.content), /^≥ 800$/);
+  const table = runsTable(labelSources([withOpen]));
+  const column = table.header.findIndex((h) => h.startsWith('p99'));
+  const row = table.rows.find((r) => r.includes('paper-7.1') && r.includes('tdb'))!;
+  assert.match(row[column]!, /^≥ 800,?000/);
 });

@@ -42,6 +42,14 @@ class FakeThrottle implements ConflictThrottle {
   }
 }
 
+/** Moves the fake throttle's clock and the daemon's together. */
+function ticker(throttle: FakeThrottle, daemon: Daemon): (ms: number) => void {
+  return (ms) => {
+    throttle.now = ms;
+    daemon.tick(ms);
+  };
+}
+
 function daemonWith(throttle: FakeThrottle): Daemon {
   const engine: Engine = createEngine('trie', {});
   Object.defineProperty(engine, 'throttle', { value: throttle });
@@ -59,10 +67,7 @@ describe('Daemon.tick: conflict-credit refills', () => {
   it('refills once per period while clients are active, stops when idle, resumes in phase', () => {
     const t = new FakeThrottle();
     const d = daemonWith(t);
-    const tick = (ms: number): void => {
-      t.now = ms;
-      d.tick(ms);
-    };
+    const tick = ticker(t, d);
     tick(0);
     assert.equal(d.nextTickMs, 50);
     tick(10); // a client sends
@@ -82,10 +87,7 @@ describe('Daemon.tick: conflict-credit refills', () => {
   it('keeps refilling while a domain is paused; the first pause restarts the countdown from the current time', () => {
     const t = new FakeThrottle();
     const d = daemonWith(t);
-    const tick = (ms: number): void => {
-      t.now = ms;
-      d.tick(ms);
-    };
+    const tick = ticker(t, d);
     tick(0);
     tick(20);
     t.pause(); // inside a request: the daemon asks for a tick at once

@@ -5,6 +5,7 @@ import { CostModel, parseProfile } from '../../runner/cost/index.ts';
 import { Daemon } from '../../daemon/index.ts';
 import { createEngine } from '../../engines/index.ts';
 import { XsClient } from '../../protocol/client.ts';
+import { twoReaders } from './two-readers.ts';
 
 const profile = parseProfile({
   profileVersion: 1, name: 'unit-server', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
@@ -65,20 +66,7 @@ test('modelled threads: a sleeping thread wakes after the latency; a client turn
     daemon: { perByteUs: 0, perRequestUs: 3, wakeUs: 8, iterations: true },
     engines: { trie: { requestBaseUs: 100, counters: {} } },
   });
-  const clock = new SimClock();
-  const daemon = new Daemon(createEngine('trie'));
-  const server = new SimServer(clock, daemon, new CostModel(threaded, 'trie'));
-  const seen: string[] = [];
-  const client = (name: string) => new XsClient(server.connect(0), {
-    clock,
-    observer: { onRequest: (_type, start, end) => seen.push(`${name} ${start.toFixed(3)}-${end.toFixed(3)}`) },
-  });
-  const a = client('a');
-  const b = client('b');
-  const done = Promise.all([a.read('/tool/xenstored').then(() => a.read('/tool/xenstored')), b.read('/tool/xenstored')]);
-  let finished = false;
-  void done.then(() => (finished = true));
-  await clock.run(1000, () => finished);
+  const { seen, stats } = await twoReaders(threaded);
   // µs. Client thread asleep: its turn starts at 4; half the wake-up (10)
   // plus 5 per request, then both requests leave at 24 (the other half of
   // the wake-up runs after, to 34). Daemon asleep: it runs at 28 and serves
@@ -86,8 +74,5 @@ test('modelled threads: a sleeping thread wakes after the latency; a client turn
   // replies leave at 238, then the wake-up's other half (4) to 242, and it
   // sleeps. a's second read: client turn 242–257, daemon 261–368.
   assert.deepEqual(seen, ['a 0.000-0.238', 'b 0.000-0.238', 'a 0.238-0.368']);
-  assert.deepEqual(server.stats(), { requests: 3, busyMs: 0.325 });
-  a.close();
-  b.close();
-  daemon.close();
+  assert.deepEqual(stats, { requests: 3, busyMs: 0.325 });
 });

@@ -6,11 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimClock, SimServer } from '../../runner/sim/index.ts';
-import { CostModel, parseProfile } from '../../runner/cost/index.ts';
-import { Daemon } from '../../daemon/index.ts';
-import { createEngine } from '../../engines/index.ts';
-import { XsClient } from '../../protocol/client.ts';
+import { parseProfile } from '../../runner/cost/index.ts';
+import { twoReaders } from '../sim/two-readers.ts';
 
 const profile = (socketLike: boolean) => parseProfile({
   profileVersion: 1, name: 'unit-socket', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
@@ -22,24 +19,8 @@ const profile = (socketLike: boolean) => parseProfile({
 });
 
 async function run(socketLike: boolean): Promise<{ seen: string[]; busyMs: number }> {
-  const clock = new SimClock();
-  const daemon = new Daemon(createEngine('trie'));
-  const server = new SimServer(clock, daemon, new CostModel(profile(socketLike), 'trie'));
-  const seen: string[] = [];
-  const client = (name: string) => new XsClient(server.connect(0), {
-    clock,
-    observer: { onRequest: (_type, start, end) => seen.push(`${name} ${start.toFixed(3)}-${end.toFixed(3)}`) },
-  });
-  const a = client('a');
-  const b = client('b');
-  const idle = client('idle');
-  const done = Promise.all([a.read('/tool/xenstored').then(() => a.read('/tool/xenstored')), b.read('/tool/xenstored')]);
-  let finished = false;
-  void done.then(() => (finished = true));
-  await clock.run(1000, () => finished);
-  for (const c of [a, b, idle]) c.close();
-  daemon.close();
-  return { seen, busyMs: server.stats().busyMs };
+  const { seen, stats } = await twoReaders(profile(socketLike), 1);
+  return { seen, busyMs: stats.busyMs };
 }
 
 test('socket-like: per-connection iteration cost, replies as served, requests leave one by one', async () => {

@@ -6,6 +6,7 @@
  */
 import { lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
+import { RawStreamConnection, isStreamHandle, rawStreamSupport } from './raw-stream.ts';
 import type { ClientTransport } from './types.ts';
 
 /** Where xenstore clients look for the daemon: `$XENSTORED_PATH` or the Xen default. */
@@ -215,8 +216,20 @@ export async function listenUnixSocket(
   onConnection: (conn: SocketServerConnection) => void,
 ): Promise<UnixSocketServer> {
   await claimPath(path);
-  const sockets = new Set<net.Socket>();
+  const sockets = new Set<net.Socket | RawStreamConnection>();
+  const raw = rawStreamSupport() === undefined;
   const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    const handle = (accepted as unknown as { _handle: unknown })._handle;
+    if (raw && isStreamHandle(handle)) {
+      // Take the handle; destroying the emptied wrapper releases the server's count of it.
+      (accepted as unknown as { _handle: unknown })._handle = null;
+      accepted.destroy();
+      const conn = new RawStreamConnection(handle, END_GRACE_MS);
+      sockets.add(conn);
+      conn.onClose(() => sockets.delete(conn));
+      onConnection(conn);
+      return;
+    }
     const listeners: ((chunk: Uint8Array) => void)[] = [];
     const socket = rewrapForUserBuffer(accepted, (chunk) => {
       for (let i = 0; i < listeners.length; i++) listeners[i]!(chunk);
@@ -258,7 +271,10 @@ export async function listenUnixSocket(
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sockets) s.destroy();
+        for (const s of sockets) {
+          if (s instanceof RawStreamConnection) s.close();
+          else s.destroy();
+        }
       }).then(() => unlink(path).catch(() => {}));
       return closed;
     },

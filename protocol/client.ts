@@ -157,6 +157,18 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/**
+ * The resolving functions of the promise {@link XsClient} made last: one
+ * shared executor captures them, so a request allocates no closure for it
+ * (the promise is made and its functions taken synchronously).
+ */
+let madeResolve: (value: unknown) => void = ignore;
+let madeReject: (error: Error) => void = ignore;
+function capture(resolve: (value: unknown) => void, reject: (error: Error) => void): void {
+  madeResolve = resolve;
+  madeReject = reject;
+}
+
 /** The operations of one open transaction (one object, not seven closures, per transaction). */
 class TransactionOps implements XsTransactionOps {
   readonly #client: XsClient;
@@ -379,17 +391,18 @@ export class XsClient implements XsApi {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<T>((resolve, reject) => {
-      this.#addPending(reqId, { type, start: this.#clock.now(), decode, resolve: resolve as (v: unknown) => void, reject });
-      try {
-        // The header fields as a frame would carry them (u32).
-        if (frame === undefined) messages!.sendMessage(type >>> 0, reqId, txId >>> 0, payload);
-        else this.#bytes!.send(frame);
-      } catch (error) {
-        this.#takePending(reqId);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
+    const promise = new Promise<T>(capture as (resolve: (value: T) => void, reject: (error: Error) => void) => void);
+    const reject = madeReject;
+    this.#addPending(reqId, { type, start: this.#clock.now(), decode, resolve: madeResolve, reject });
+    try {
+      // The header fields as a frame would carry them (u32).
+      if (frame === undefined) messages!.sendMessage(type >>> 0, reqId, txId >>> 0, payload);
+      else this.#bytes!.send(frame);
+    } catch (error) {
+      this.#takePending(reqId);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return promise;
   }
 
   #allocReqId(): number {

@@ -4,9 +4,21 @@
  * {@link DaemonConnection}; handlers (daemon/handlers/) use the rest.
  */
 import { domainPath } from '../engines/common/paths.ts';
-import { MessageDecoder, ProtocolError } from '../protocol/codec.ts';
+import * as codec from '../protocol/codec.ts';
+import type { MessageSink } from '../protocol/codec.ts';
 import type { XsMessage } from '../protocol/types.ts';
 import type { Watch } from './watches.ts';
+
+// tsx compiles each use of an imported binding into a getter call: the hot
+// path reads these module constants instead.
+const { MessageDecoder, ProtocolError, encodeFrame, frameLength } = codec;
+
+/**
+ * Where a connection's replies and events go: encoded frames (sockets,
+ * rings), or whole messages for a host that moves them without bytes (the
+ * simulated one, which prices {@link codec.frameLength} bytes per message).
+ */
+export type ReplySink = ((frame: Uint8Array) => void) | { readonly messages: MessageSink };
 
 /** A client connection as the daemon's host sees it. */
 export interface DaemonConnection {
@@ -16,6 +28,12 @@ export interface DaemonConnection {
   readonly domid: number;
   /** Hands the daemon bytes received from the client (any chunking). Cheap: buffers and decodes only. */
   receive(bytes: Uint8Array): void;
+  /**
+   * Hands the daemon one whole request (a host that moves messages without
+   * bytes; the sender has refused payloads no frame could carry). The
+   * daemon keeps `msg` until it serves it and never modifies it.
+   */
+  receiveMessage(msg: XsMessage): void;
   /** The transport ended: aborts the connection's transactions and drops its watches. */
   close(): void;
   readonly closed: boolean;
@@ -64,7 +82,9 @@ export interface ConnectionOwner {
 export class Connection implements DaemonConnection {
   readonly id: number;
   readonly domid: number;
-  readonly send: (frame: Uint8Array) => void;
+  /** Exactly one of these is set (see {@link ReplySink}). */
+  readonly #frames: ((frame: Uint8Array) => void) | undefined;
+  readonly #messages: MessageSink | undefined;
   readonly backlog: (() => number) | undefined;
   readonly onClose: ((reason: string) => void) | undefined;
   readonly decoder = new MessageDecoder();
@@ -84,11 +104,17 @@ export class Connection implements DaemonConnection {
   #tail = 0;
   readonly #owner: ConnectionOwner;
 
-  constructor(owner: ConnectionOwner, id: number, domid: number, send: (frame: Uint8Array) => void, options: ConnectOptions) {
+  constructor(owner: ConnectionOwner, id: number, domid: number, sink: ReplySink, options: ConnectOptions) {
     this.#owner = owner;
     this.id = id;
     this.domid = domid;
-    this.send = send;
+    if (typeof sink === 'function') {
+      this.#frames = sink;
+      this.#messages = undefined;
+    } else {
+      this.#frames = undefined;
+      this.#messages = sink.messages;
+    }
     this.backlog = options.backlog;
     this.onClose = options.onClose;
     this.home = `${domainPath(domid)}/`;
@@ -109,6 +135,25 @@ export class Connection implements DaemonConnection {
       this.poisoned = e instanceof ProtocolError ? e.message : String(e);
     }
     if ((this.pending > before || this.poisoned !== undefined) && !this.inReady) this.#owner.enqueue(this);
+  }
+
+  receiveMessage(msg: XsMessage): void {
+    if (this.closed || this.poisoned !== undefined) return;
+    this.#queue[this.#tail++] = msg;
+    if (!this.inReady) this.#owner.enqueue(this);
+  }
+
+  /**
+   * Sends one reply or event to the sink. Throws `ProtocolError('oversize')`
+   * for a payload no frame can carry, whichever the sink.
+   */
+  send(type: number, reqId: number, txId: number, payload: Uint8Array): void {
+    if (this.#messages === undefined) {
+      this.#frames!(encodeFrame(type, reqId, txId, payload));
+    } else {
+      frameLength(payload.length);
+      this.#messages(type, reqId, txId, payload);
+    }
   }
 
   /** Takes the oldest queued request (the caller checked `pending > 0`). */

@@ -25,7 +25,7 @@ import * as codec from '../protocol/codec.ts';
 import type { XsMessage } from '../protocol/types.ts';
 import { XsType } from '../protocol/wire.ts';
 import { Connection } from './connection.ts';
-import type { ConnectOptions, ConnectionOwner, DaemonConnection } from './connection.ts';
+import type { ConnectOptions, ConnectionOwner, DaemonConnection, ReplySink } from './connection.ts';
 import { DaemonCore } from './core.ts';
 import type { OldPerms } from './core.ts';
 import * as handlers from './handlers/index.ts';
@@ -42,10 +42,10 @@ import type { Watch, WatchHit } from './watches.ts';
 // tsx compiles each use of an imported binding into a getter call: the hot
 // path reads these module constants instead.
 const { XsError, isXsError } = errors;
-const { ProtocolError, encodeFrame, errorPayload, okPayload, watchEventPayload, xsTypeName } = codec;
+const { ProtocolError, errorPayload, okPayload, watchEventPayload, xsTypeName } = codec;
 const { HANDLERS, HANDLER_TABLE_SIZE, abortAllTransactions, dropAllWatches } = handlers;
 
-export type { ConnectOptions, DaemonConnection } from './connection.ts';
+export type { ConnectOptions, DaemonConnection, ReplySink } from './connection.ts';
 
 // Module constants: the hot path then reads plain locals (tsx-compiled
 // imports cost a getter call).
@@ -102,11 +102,11 @@ export class Daemon {
     }
   }
 
-  /** Opens a connection for `domid` whose replies and events go to `send`. */
-  connect(domid: number, send: (frame: Uint8Array) => void, options: ConnectOptions = {}): DaemonConnection {
+  /** Opens a connection for `domid` whose replies and events go to `sink`. */
+  connect(domid: number, sink: ReplySink, options: ConnectOptions = {}): DaemonConnection {
     if (this.#closed) throw new Error('daemon is closed');
     if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) throw new RangeError(`bad domid ${domid}`);
-    const c = new Connection(this.#owner, this.#nextId++, domid, send, options);
+    const c = new Connection(this.#owner, this.#nextId++, domid, sink, options);
     this.#connections.set(c.id, c);
     this.#stats.connections++;
     this.#stats.connectionsTotal++;
@@ -272,10 +272,10 @@ export class Daemon {
       const reply = handler(core, c, msg);
       if (reply === null) {
         // WATCH: OK first, then the initial event.
-        c.send(encodeFrame(T_WATCH, msg.reqId, msg.txId, okPayload));
+        c.send(T_WATCH, msg.reqId, msg.txId, okPayload);
         initialEvent = c.watches[c.watches.length - 1];
       } else {
-        c.send(encodeFrame(type, msg.reqId, msg.txId, reply));
+        c.send(type, msg.reqId, msg.txId, reply);
       }
     } catch (e) {
       let code: string;
@@ -288,7 +288,7 @@ export class Daemon {
       }
       stats.countError(code);
       core.clearChanges();
-      c.send(encodeFrame(T_ERROR, msg.reqId, msg.txId, errorPayload(code)));
+      c.send(T_ERROR, msg.reqId, msg.txId, errorPayload(code));
     }
     // The initial event goes out whatever the caller may read (cxenstored 4.17 sends it unchecked).
     if (initialEvent !== undefined) this.#sendEvent(initialEvent, initialEvent.relativePrefix === undefined ? initialEvent.path : initialEvent.path.slice(initialEvent.relativePrefix.length));
@@ -332,7 +332,7 @@ export class Daemon {
   #sendEvent(w: Watch, path: string): void {
     const owner = w.owner as Connection;
     if (owner.closed) return;
-    owner.send(encodeFrame(T_WATCH_EVENT, 0, 0, watchEventPayload(path, w.token)));
+    owner.send(T_WATCH_EVENT, 0, 0, watchEventPayload(path, w.token));
     this.#stats.watchEvents++;
     if (owner.backlog !== undefined && owner.backlog() > this.#opts.maxBufferedBytes) {
       this.#closeConnection(owner, `more than ${this.#opts.maxBufferedBytes} bytes of replies and events left unread`);

@@ -1,6 +1,7 @@
 /**
  * The async xenstore client that scenarios, the runner and tests use, over
- * any {@link ClientTransport} (rings, Unix socket, in-process pipe).
+ * any {@link ClientTransport} (rings, Unix socket, in-process pipe), or a
+ * {@link MessageTransport} that moves messages without bytes (simulated).
  *
  * Requests are pipelined: each gets a fresh req_id and a pending entry;
  * replies are matched by req_id in whatever order they come. WATCH_EVENT
@@ -15,7 +16,9 @@ import {
   encodeFrame,
   encodePathValue,
   encodeStrings,
+  frameLength,
 } from './codec.ts';
+import type { MessageSink } from './codec.ts';
 import type {
   ClientObserver,
   ClientTransport,
@@ -37,6 +40,24 @@ export interface XsClientOptions {
   readonly retry?: RetryPolicy;
   /** Uniform [0, 1) source for backoff jitter (default: a fixed-seed PRNG). */
   readonly random?: () => number;
+}
+
+/**
+ * A transport that carries messages whole (header fields and payload, never
+ * encoded) instead of bytes, for a host that needs only their sizes: the
+ * simulated one. The client then builds no frames and parses none; sizes
+ * still go through {@link frameLength}, so a request no frame could carry
+ * is refused alike.
+ */
+export interface MessageTransport extends Pick<ClientTransport, 'onClose' | 'close'> {
+  /** Sends one request. The payload is handed over as it is: the client never modifies it. */
+  readonly sendMessage: MessageSink;
+  /** Registers the receiver of replies and watch events. */
+  onMessage(listener: MessageSink): void;
+}
+
+function isMessageTransport(t: ClientTransport | MessageTransport): t is MessageTransport {
+  return typeof (t as Partial<MessageTransport>).sendMessage === 'function';
 }
 
 /** `performance.now` + `setTimeout`: the real-time clock. */
@@ -136,6 +157,18 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/**
+ * The resolving functions of the promise {@link XsClient} made last: one
+ * shared executor captures them, so a request allocates no closure for it
+ * (the promise is made and its functions taken synchronously).
+ */
+let madeResolve: (value: unknown) => void = ignore;
+let madeReject: (error: Error) => void = ignore;
+function capture(resolve: (value: unknown) => void, reject: (error: Error) => void): void {
+  madeResolve = resolve;
+  madeReject = reject;
+}
+
 /** The operations of one open transaction (one object, not seven closures, per transaction). */
 class TransactionOps implements XsTransactionOps {
   readonly #client: XsClient;
@@ -177,7 +210,10 @@ class TransactionOps implements XsTransactionOps {
 
 /** The xenstore client API ({@link XsApi}) over one transport. */
 export class XsClient implements XsApi {
-  readonly #transport: ClientTransport;
+  readonly #transport: ClientTransport | MessageTransport;
+  /** The transport, narrowed: exactly one is set. */
+  readonly #bytes: ClientTransport | undefined;
+  readonly #messages: MessageTransport | undefined;
   readonly #clock: Clock;
   readonly #observer: ClientObserver | undefined;
   readonly #retry: RetryPolicy;
@@ -197,13 +233,21 @@ export class XsClient implements XsApi {
   #nextReqId = 1;
   #closedError: Error | undefined;
 
-  constructor(transport: ClientTransport, options: XsClientOptions = {}) {
+  constructor(transport: ClientTransport | MessageTransport, options: XsClientOptions = {}) {
     this.#transport = transport;
     this.#clock = options.clock ?? wallClock;
     this.#observer = options.observer;
     this.#retry = options.retry ?? { kind: 'immediate' };
     this.#random = options.random ?? seededRandom(0x5eed);
-    transport.onData((chunk) => this.#onData(chunk));
+    if (isMessageTransport(transport)) {
+      this.#bytes = undefined;
+      this.#messages = transport;
+      transport.onMessage((type, reqId, _txId, payload) => this.#handle(type, reqId, payload, 0, payload.length));
+    } else {
+      this.#bytes = transport;
+      this.#messages = undefined;
+      transport.onData((chunk) => this.#onData(chunk));
+    }
     transport.onClose((error) =>
       this.#shutdown(new XsError('EIO', `connection closed${error ? `: ${error.message}` : ''}`)),
     );
@@ -323,7 +367,9 @@ export class XsClient implements XsApi {
 
   /**
    * Sends any request and resolves with the raw reply payload (ERROR
-   * replies reject). For message types without a typed method.
+   * replies reject). For message types without a typed method. Leave
+   * `payload` as it is until the reply: a {@link MessageTransport} hands
+   * it over without a copy.
    */
   request(type: number, txId: number, payload: Uint8Array): Promise<Uint8Array> {
     return this.#request(type, txId, payload, rawPayload);
@@ -336,22 +382,27 @@ export class XsClient implements XsApi {
   /** Sends one request; the reply payload is turned into the result by `decode` (a throw rejects). */
   #request<T>(type: number, txId: number, payload: Uint8Array, decode: Decode<T>): Promise<T> {
     if (this.#closedError) return Promise.reject(this.#closedError);
-    let frame: Uint8Array;
+    let frame: Uint8Array | undefined;
     const reqId = this.#allocReqId();
+    const messages = this.#messages;
     try {
-      frame = encodeFrame(type, reqId, txId, payload);
+      if (messages === undefined) frame = encodeFrame(type, reqId, txId, payload);
+      else frameLength(payload.length);
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<T>((resolve, reject) => {
-      this.#addPending(reqId, { type, start: this.#clock.now(), decode, resolve: resolve as (v: unknown) => void, reject });
-      try {
-        this.#transport.send(frame);
-      } catch (error) {
-        this.#takePending(reqId);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
+    const promise = new Promise<T>(capture as (resolve: (value: T) => void, reject: (error: Error) => void) => void);
+    const reject = madeReject;
+    this.#addPending(reqId, { type, start: this.#clock.now(), decode, resolve: madeResolve, reject });
+    try {
+      // The header fields as a frame would carry them (u32).
+      if (frame === undefined) messages!.sendMessage(type >>> 0, reqId, txId >>> 0, payload);
+      else this.#bytes!.send(frame);
+    } catch (error) {
+      this.#takePending(reqId);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return promise;
   }
 
   #allocReqId(): number {
@@ -455,6 +506,6 @@ export class XsClient implements XsApi {
 function ignore(): void {}
 
 /** Creates an {@link XsClient} (convenience for `new XsClient(...)`). */
-export function createXsClient(transport: ClientTransport, options?: XsClientOptions): XsClient {
+export function createXsClient(transport: ClientTransport | MessageTransport, options?: XsClientOptions): XsClient {
   return new XsClient(transport, options);
 }

@@ -96,15 +96,33 @@ function getU32(b: Uint8Array, at: number): number {
 }
 
 /**
+ * Receives one message as its header fields and payload, never encoded:
+ * hosts that need only a frame's size ({@link frameLength}) move messages
+ * this way (the simulated transport, both directions).
+ */
+export type MessageSink = (type: number, reqId: number, txId: number, payload: Uint8Array) => void;
+
+/**
+ * Length of the frame that carries a payload of `payloadLength` bytes (the
+ * header plus the payload). The one place that says how big a frame is:
+ * {@link encodeFrame} allocates this, and the simulated transport, which
+ * moves messages without encoding them, prices this many bytes. Throws
+ * `ProtocolError('oversize')` past 4096 payload bytes, as encoding does.
+ */
+export function frameLength(payloadLength: number): number {
+  if (payloadLength > XENSTORE_PAYLOAD_MAX) {
+    throw new ProtocolError('oversize', `payload of ${payloadLength} bytes exceeds ${XENSTORE_PAYLOAD_MAX}`);
+  }
+  return HEADER_SIZE + payloadLength;
+}
+
+/**
  * Encodes one frame from its parts (no intermediate message object).
  * Throws `ProtocolError('oversize')` when the payload exceeds 4096 bytes.
  */
 export function encodeFrame(type: number, reqId: number, txId: number, payload: Uint8Array): Uint8Array {
   const len = payload.length;
-  if (len > XENSTORE_PAYLOAD_MAX) {
-    throw new ProtocolError('oversize', `payload of ${len} bytes exceeds ${XENSTORE_PAYLOAD_MAX}`);
-  }
-  const out = new Uint8Array(HEADER_SIZE + len);
+  const out = new Uint8Array(frameLength(len));
   putU32(out, 0, type >>> 0);
   putU32(out, 4, reqId >>> 0);
   putU32(out, 8, txId >>> 0);

@@ -130,31 +130,31 @@ class TrieReplayOperations implements EngineOperations {
   }
 
   read(domid: number, txId: number, path: string): string {
-    return this.#run(domid, txId, { type: 'read', path }) as string;
+    return this.#run(domid, txId, { type: 'read', path, segs: undefined }) as string;
   }
 
   directory(domid: number, txId: number, path: string): string[] {
-    return (this.#run(domid, txId, { type: 'directory', path }) as readonly string[]).slice();
+    return (this.#run(domid, txId, { type: 'directory', path, segs: undefined }) as readonly string[]).slice();
   }
 
   getPerms(domid: number, txId: number, path: string): string[] {
-    return (this.#run(domid, txId, { type: 'getPerms', path }) as readonly string[]).slice();
+    return (this.#run(domid, txId, { type: 'getPerms', path, segs: undefined }) as readonly string[]).slice();
   }
 
   write(domid: number, txId: number, path: string, value: string): void {
-    this.#run(domid, txId, { type: 'write', path, value });
+    this.#run(domid, txId, { type: 'write', path, value, segs: undefined });
   }
 
   mkdir(domid: number, txId: number, path: string): void {
-    this.#run(domid, txId, { type: 'mkdir', path });
+    this.#run(domid, txId, { type: 'mkdir', path, segs: undefined });
   }
 
   rm(domid: number, txId: number, path: string): void {
-    this.#run(domid, txId, { type: 'rm', path });
+    this.#run(domid, txId, { type: 'rm', path, segs: undefined });
   }
 
   setPerms(domid: number, txId: number, path: string, perms: string[]): void {
-    this.#run(domid, txId, { type: 'setPerms', path, perms: perms.slice() });
+    this.#run(domid, txId, { type: 'setPerms', path, perms: perms.slice(), segs: undefined });
   }
 
   txStart(domid: number): number {

@@ -33,11 +33,16 @@ export interface TxLog {
   readonly writePaths: string[];
 }
 
-/** A request as recorded for replay. */
-export type Request =
+/**
+ * A request as recorded for replay. `segs` holds its path's components
+ * once the path was found valid (`undefined` before): a replay runs the
+ * same request again and need not check and split its path again.
+ */
+export type Request = (
   | { readonly type: 'read' | 'directory' | 'getPerms' | 'rm' | 'mkdir'; readonly path: string }
   | { readonly type: 'write'; readonly path: string; readonly value: string }
-  | { readonly type: 'setPerms'; readonly path: string; readonly perms: readonly string[] };
+  | { readonly type: 'setPerms'; readonly path: string; readonly perms: readonly string[] }
+) & { segs: string[] | undefined };
 
 /** Outcome of a request, compared byte for byte on replay. */
 export type Reply = string | readonly string[] | undefined;
@@ -113,8 +118,11 @@ function requireAccess(perms: readonly string[], domid: number, access: Access, 
 export function execute(
   work: TreeWork, store: Store, log: TxLog, domid: number, req: Request, maxNodes: number,
 ): Reply {
-  validateAbsolutePath(req.path);
-  const segs = pathSegments(req.path);
+  let segs = req.segs;
+  if (segs === undefined) {
+    validateAbsolutePath(req.path);
+    segs = req.segs = pathSegments(req.path);
+  }
   switch (req.type) {
     case 'read': {
       const n = lookup(work, store, segs, domid);
@@ -210,11 +218,12 @@ function createImplicitPath(
   work: TreeWork, store: Store, log: TxLog, domid: number, segs: readonly string[], maxNodes: number,
 ): void {
   if (segs.length <= 1) return;
-  const dir = segs.slice(0, -1);
-  if (getNodeAt(work, store.root, dir) !== undefined) return;
+  // The parent directory is the first `dir` components (looked up in place: most writes find it).
+  const dir = segs.length - 1;
+  if (getNodeAt(work, store.root, segs, dir) !== undefined) return;
   let first = 1;
-  while (first < dir.length && getNodeAt(work, store.root, dir.slice(0, first)) !== undefined) first++;
-  for (let i = first; i <= dir.length; i++) txMkdir(work, store, log, domid, dir.slice(0, i), false, maxNodes);
+  while (first < dir && getNodeAt(work, store.root, segs, first) !== undefined) first++;
+  for (let i = first; i <= dir; i++) txMkdir(work, store, log, domid, segs.slice(0, i), false, maxNodes);
 }
 
 /** `path` is `segs` as text (the request's own path). */

@@ -58,10 +58,13 @@ export function childNames(node: TrieNode): string[] {
   return out;
 }
 
-/** The node at `segs` below `root`, or `undefined` (oxenstored `Path.get_node`). */
-export function getNodeAt(work: TreeWork, root: TrieNode, segs: readonly string[]): TrieNode | undefined {
+/**
+ * The node at the first `depth` components of `segs` (default: all) below
+ * `root`, or `undefined` (oxenstored `Path.get_node`).
+ */
+export function getNodeAt(work: TreeWork, root: TrieNode, segs: readonly string[], depth = segs.length): TrieNode | undefined {
   let node: TrieNode | undefined = root;
-  for (let i = 0; i < segs.length && node !== undefined; i++) node = findChild(work, node, segs[i]!);
+  for (let i = 0; i < depth && node !== undefined; i++) node = findChild(work, node, segs[i]!);
   return node;
 }
 
@@ -98,17 +101,22 @@ export function modifyAt(
   work: TreeWork, root: TrieNode, segs: readonly string[],
   fn: (parent: TrieNode, name: string) => TrieNode,
 ): TrieNode {
-  const chain: TrieNode[] = [root];
-  let node = root;
-  for (let i = 0; i < segs.length - 1; i++) {
-    const next = findChild(work, node, segs[i]!);
-    if (next === undefined) throw new XsError('ENOENT', `/${segs.slice(0, i + 1).join('/')}`);
-    chain.push(next);
-    node = next;
-  }
-  let replaced = fn(node, segs[segs.length - 1]!);
-  for (let i = chain.length - 2; i >= 0; i--) replaced = withChild(work, chain[i]!, replaced);
-  return replaced;
+  return modifyBelow(work, root, segs, 0, fn);
+}
+
+/**
+ * {@link modifyAt} from `node`, the node at the first `depth` components:
+ * the walk down is the recursion (no array of ancestors per change), and
+ * each ancestor is rebuilt as it returns, deepest first.
+ */
+function modifyBelow(
+  work: TreeWork, node: TrieNode, segs: readonly string[], depth: number,
+  fn: (parent: TrieNode, name: string) => TrieNode,
+): TrieNode {
+  if (depth === segs.length - 1) return fn(node, segs[depth]!);
+  const next = findChild(work, node, segs[depth]!);
+  if (next === undefined) throw new XsError('ENOENT', `/${segs.slice(0, depth + 1).join('/')}`);
+  return withChild(work, node, modifyBelow(work, next, segs, depth + 1, fn));
 }
 
 /** `Path.set_node`: puts `child` at `segs` (replacing or adding), rebuilding ancestors. */

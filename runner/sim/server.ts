@@ -6,52 +6,78 @@
  * (which executes the request for real and hands its reply and watch events
  * to the sinks synchronously), prices that request with the cost model from
  * the engine counters' increase and the bytes moved, stays busy for that
- * service time, and then sends the captured frames back, each arriving
+ * service time, and then sends the captured replies back, each arriving
  * after the transport delay.
+ *
+ * Only sizes are priced, so messages travel whole, never encoded: a
+ * message's size is that of the frame that would carry it
+ * ({@link frameLength}, the codec's own arithmetic).
  */
 import type { Daemon, DaemonConnection } from '../../daemon/index.ts';
-import type { ClientTransport } from '../../protocol/types.ts';
+import * as codec from '../../protocol/codec.ts';
+import type { MessageSink } from '../../protocol/codec.ts';
+import type { MessageTransport } from '../../protocol/client.ts';
+import type { XsMessage } from '../../protocol/types.ts';
 import type { CostModel, ServiceMeter } from '../cost/model.ts';
 import type { SimClock } from './clock.ts';
 
-interface Outgoing {
-  readonly link: SimLink;
-  readonly frame: Uint8Array;
+// tsx compiles each use of an imported binding into a getter call: the hot
+// path reads a module constant instead.
+const { frameLength } = codec;
+
+/**
+ * One message in flight, either way: a request (which the daemon queues as
+ * it is) or a reply or watch event.
+ */
+class SimMessage implements XsMessage {
+  /** Bytes of the frame that would carry it. */
+  readonly bytes: number;
+
+  constructor(
+    readonly link: SimLink,
+    readonly type: number,
+    readonly reqId: number,
+    readonly txId: number,
+    readonly payload: Uint8Array,
+  ) {
+    this.bytes = frameLength(payload.length);
+  }
 }
 
 /** Hands a reply to its client (a clock event). */
-function deliver(item: Outgoing): void {
-  item.link.deliver(item.frame);
+function deliver(item: SimMessage): void {
+  item.link.deliver(item);
 }
 
 /** One client's end of a simulated connection. */
-class SimLink implements ClientTransport {
+class SimLink implements MessageTransport {
   readonly #server: SimServer;
   readonly conn: DaemonConnection;
-  /** Sizes of frames received by the daemon and not yet served (bytes in of the next request). */
+  /** Sizes of requests received by the daemon and not yet served (bytes in of the next request). */
   readonly inSizes: number[] = [];
   inHead = 0;
   /** Index of the client thread this link's requests are prepared on (see CostProfile.client). */
   readonly clientThread: number;
-  #dataListeners: ((chunk: Uint8Array) => void)[] = [];
+  #messageListeners: MessageSink[] = [];
   #closeListeners: ((error?: Error) => void)[] = [];
   #closed = false;
 
-  constructor(server: SimServer, daemon: Daemon, domid: number, clientThread: number, collect: (link: SimLink, frame: Uint8Array) => void) {
+  constructor(server: SimServer, daemon: Daemon, domid: number, clientThread: number, collect: (item: SimMessage) => void) {
     this.#server = server;
     this.clientThread = clientThread;
-    this.conn = daemon.connect(domid, (frame) => collect(this, frame), {
+    const messages: MessageSink = (type, reqId, txId, payload) => collect(new SimMessage(this, type, reqId, txId, payload));
+    this.conn = daemon.connect(domid, { messages }, {
       onClose: (reason) => this.#end(new Error(`daemon closed the connection: ${reason}`)),
     });
   }
 
-  send(frame: Uint8Array): void {
+  sendMessage(type: number, reqId: number, txId: number, payload: Uint8Array): void {
     if (this.#closed) return;
-    this.#server._toDaemon(this, frame);
+    this.#server._toDaemon(new SimMessage(this, type, reqId, txId, payload));
   }
 
-  onData(listener: (chunk: Uint8Array) => void): void {
-    this.#dataListeners.push(listener);
+  onMessage(listener: MessageSink): void {
+    this.#messageListeners.push(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
@@ -64,9 +90,9 @@ class SimLink implements ClientTransport {
     this.#end(undefined);
   }
 
-  deliver(frame: Uint8Array): void {
+  deliver(m: SimMessage): void {
     if (this.#closed) return;
-    for (const l of this.#dataListeners) l(frame);
+    for (const l of this.#messageListeners) l(m.type, m.reqId, m.txId, m.payload);
   }
 
   #end(error: Error | undefined): void {
@@ -100,7 +126,7 @@ export interface SimServerStats {
  * client threads strictly alternate.)
  */
 interface ClientThread {
-  readonly queue: Outgoing[];
+  readonly queue: SimMessage[];
   /** In a turn, or a turn is due at this instant. */
   active: boolean;
 }
@@ -113,11 +139,11 @@ export class SimServer {
   #busy = false;
   /** Prices each request from the engine's live counters. */
   readonly #meter: ServiceMeter;
-  #outbox: Outgoing[] = [];
+  #outbox: SimMessage[] = [];
   #requests = 0;
   #busyUs = 0;
-  readonly #collect = (link: SimLink, frame: Uint8Array): void => {
-    this.#outbox.push({ link, frame });
+  readonly #collect = (item: SimMessage): void => {
+    this.#outbox.push(item);
   };
   readonly #finish = (): void => this.#complete();
 
@@ -130,7 +156,7 @@ export class SimServer {
    * an iteration's replies leave together at its end.
    */
   readonly #iterations: boolean;
-  #held: Outgoing[] = [];
+  #held: SimMessage[] = [];
   /** A wake-up of the sleeping daemon thread is on its way (iterations). */
   #waking = false;
   #linkCount = 0;
@@ -182,11 +208,11 @@ export class SimServer {
   }
 
   /** Opens a simulated connection for `domid` (the transport an XsClient runs on). */
-  connect(domid: number): ClientTransport {
+  connect(domid: number): MessageTransport {
     const threads = Math.max(1, this.#clientThreads.length);
     const link = new SimLink(this, this.#daemon, domid, this.#linkCount++ % threads, this.#collect);
     this.#openLinks++;
-    this.#links.set(link.conn.id, link);
+    this.#links[link.conn.id] = link;
     return link;
   }
 
@@ -199,16 +225,16 @@ export class SimServer {
     this.#openLinks--;
   }
 
-  /** @internal A client sent a frame: its client thread (if modelled) prepares it, then it travels to the daemon. */
-  _toDaemon(link: SimLink, frame: Uint8Array): void {
+  /** @internal A client sent a request: its client thread (if modelled) prepares it, then it travels to the daemon. */
+  _toDaemon(request: SimMessage): void {
     this.#daemon.tick(this.#clock.now());
     this.#armTick();
-    const thread = this.#clientThreads[link.clientThread];
+    const thread = this.#clientThreads[request.link.clientThread];
     if (!thread) {
-      this.#depart(link, frame, 0);
+      this.#depart(request, 0);
       return;
     }
-    thread.queue.push({ link, frame });
+    thread.queue.push(request);
     if (!thread.active) {
       thread.active = true;
       // The thread sleeps: it runs after the wake-up latency (at this instant
@@ -227,26 +253,25 @@ export class SimServer {
     let us = m.clientWakeUs * m.wakeLeadFraction;
     if (m.clientLeaveTogether) {
       us += m.clientPerRequestUs * items.length;
-      for (const { link, frame } of items) this.#depart(link, frame, us);
+      for (const request of items) this.#depart(request, us);
     } else {
       // A socket client writes each request from its reply's callback.
-      for (const { link, frame } of items) this.#depart(link, frame, (us += m.clientPerRequestUs));
+      for (const request of items) this.#depart(request, (us += m.clientPerRequestUs));
     }
     us += m.clientWakeUs * (1 - m.wakeLeadFraction);
     // The next turn (requests sent meanwhile) starts when this one ends.
     this.#clock.schedule(us / 1000, () => this.#turn(thread));
   }
 
-  /** The frame leaves its client after `afterUs` and reaches the daemon after the transport delay. */
-  #depart(link: SimLink, frame: Uint8Array, afterUs: number): void {
-    this.#clock.scheduleCall((afterUs + this.#model.transportUs(frame.length)) / 1000, this.#arrive, { link, frame });
+  /** The request leaves its client after `afterUs` and reaches the daemon after the transport delay. */
+  #depart(request: SimMessage, afterUs: number): void {
+    this.#clock.scheduleCall((afterUs + this.#model.transportUs(request.bytes)) / 1000, this.#arrive, request);
   }
 
-  readonly #arrive = (item: Outgoing): void => {
-    const { link, frame } = item;
-    if (link.conn.closed) return;
+  readonly #arrive = (item: SimMessage): void => {
+    if (item.link.conn.closed) return;
     if (!this.#iterations) {
-      this.#receive(link, frame);
+      this.#receive(item);
       this.#serveNext();
       return;
     }
@@ -270,13 +295,14 @@ export class SimServer {
   #readHeld(): void {
     const held = this.#held;
     this.#held = [];
-    for (const { link, frame } of held) this.#receive(link, frame);
+    for (const request of held) this.#receive(request);
   }
 
-  #receive(link: SimLink, frame: Uint8Array): void {
+  #receive(request: SimMessage): void {
+    const link = request.link;
     if (link.conn.closed) return;
-    link.inSizes.push(frame.length);
-    link.conn.receive(frame);
+    link.inSizes.push(request.bytes);
+    link.conn.receiveMessage(request);
   }
 
   #serveNext(): void {
@@ -302,7 +328,7 @@ export class SimServer {
       }
     }
     let bytesOut = 0;
-    for (const o of this.#outbox) bytesOut += o.frame.length;
+    for (const o of this.#outbox) bytesOut += o.bytes;
     let serviceUs = this.#meter.serviceUs(bytesIn, bytesOut) + (this.#asleep ? this.#model.daemonWakeUs * this.#model.wakeLeadFraction : 0);
     if (this.#iterationBegins) {
       // A real daemon's loop polls and walks every open connection each time round.
@@ -362,13 +388,14 @@ export class SimServer {
     const out = this.#outbox;
     this.#outbox = [];
     for (const item of out) {
-      this.#clock.scheduleCall(this.#model.transportUs(item.frame.length) / 1000, deliver, item, true);
+      this.#clock.scheduleCall(this.#model.transportUs(item.bytes) / 1000, deliver, item, true);
     }
   }
 
-  readonly #links = new Map<number, SimLink>();
+  /** Links by their connection's id (the daemon numbers connections from 1). */
+  readonly #links: SimLink[] = [];
 
   #linkOf(conn: DaemonConnection): SimLink | undefined {
-    return this.#links.get(conn.id);
+    return this.#links[conn.id];
   }
 }

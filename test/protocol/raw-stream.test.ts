@@ -144,6 +144,7 @@ for (const io of ['raw', 'net'] as const) {
         rmSync(dir, { recursive: true, force: true });
       });
       await until(() => conn !== undefined, 'the connection');
+      assert.ok(conn);
       conn.pause();
       client.write(Buffer.alloc(100));
       await new Promise((r) => setTimeout(r, 30));

@@ -5,7 +5,9 @@
  * Incoming bytes are only decoded in the read callback; requests are
  * served in batches from `setImmediate`, round-robin across connections,
  * so one busy client cannot starve the others. The replies and events a
- * batch produces for one connection are gathered here and leave in one
+ * batch produces for one connection are encoded straight into that
+ * connection's output buffer (a message sink: no frame objects, no copy
+ * at the write) and leave in one
  * write as soon as that connection has nothing more queued in the batch
  * (else at the batch's end): one syscall per connection per batch, and a
  * client with one request in flight gets its reply without waiting for the
@@ -26,6 +28,7 @@ import { listenUnixSocket } from '../protocol/socket.ts';
 import type { SocketServerConnection } from '../protocol/socket.ts';
 import type { Daemon, DaemonConnection } from './daemon.ts';
 import { DAEMON_DEFAULTS } from './options.ts';
+import * as codec from '../protocol/codec.ts';
 
 /** A daemon listening on a socket. */
 export interface DaemonSocketServer {
@@ -49,51 +52,51 @@ export interface SocketHostOptions {
   readonly log?: (message: string) => void;
 }
 
-/** Largest typed array V8 keeps on its heap (see protocol/codec.ts). */
-const ON_HEAP_MAX = 64;
-const EMPTY_FRAME = new Uint8Array(0);
+// Module constants, not imported bindings, on the hot path (see daemon/daemon.ts).
+const { encodeFrameInto, frameLength } = codec;
+
+/** First size of a link's output buffer; it doubles when a batch needs more. */
+const OUT_INITIAL = 4096;
 
 /** One socket connection: its daemon connection and the replies gathered during a batch. */
 class Link {
   readonly sc: SocketServerConnection;
   conn: DaemonConnection = undefined as unknown as DaemonConnection;
-  /** `frames[0..count)` hold the gathered replies (the array keeps its capacity). */
-  frames: Uint8Array[] = [];
-  count = 0;
-  bytes = 0;
+  /**
+   * Replies gathered during a batch, encoded straight in: `out[0..len)`.
+   * Its own store (not Node's shared pool), so a write the kernel took at
+   * once leaves it free to reuse; one still in flight keeps it (see
+   * {@link flushLink}).
+   */
+  out: Buffer = Buffer.allocUnsafeSlow(OUT_INITIAL);
+  len = 0;
   /** Not read now (back-pressure). */
   paused = false;
   constructor(sc: SocketServerConnection) {
     this.sc = sc;
   }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    const need = this.len + n;
+    if (need <= this.out.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.out.length * 2));
+    this.out.copy(bigger, 0, 0, this.len);
+    this.out = bigger;
+  }
 }
 
-/** Writes a link's gathered frames as one buffer. */
+/** Writes a link's gathered replies: one syscall, no copy. */
 function flushLink(o: Link): void {
-  const frames = o.frames;
-  const n = o.count;
+  const n = o.len;
   if (n === 0) return;
-  let out: Buffer;
-  const f = frames[0]!;
-  if (n === 1 && f.byteLength > ON_HEAP_MAX) {
-    // Large frames already own an off-heap store: view it.
-    out = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
-  } else {
-    // Small frames live on V8's heap; a view (`f.buffer`) would force
-    // their store off-heap, so copy into a pooled Buffer instead.
-    // Several frames are gathered into one Buffer: one write.
-    out = Buffer.allocUnsafe(o.bytes);
-    let at = 0;
-    for (let j = 0; j < n; j++) {
-      out.set(frames[j]!, at);
-      at += frames[j]!.byteLength;
-    }
-  }
-  for (let j = 0; j < n; j++) frames[j] = EMPTY_FRAME;
-  o.count = 0;
-  o.bytes = 0;
-  if (o.sc.writeNow !== undefined) o.sc.writeNow(out);
-  else o.sc.write(out);
+  o.len = 0;
+  const sc = o.sc;
+  if (sc.writeNow !== undefined) sc.writeNow(o.out.subarray(0, n));
+  else sc.write(o.out.subarray(0, n));
+  // Bytes the kernel did not take yet are still read from `out`: the next
+  // batch gets a fresh buffer (rare: a client that does not read).
+  if (sc.writableLength > 0) o.out = Buffer.allocUnsafeSlow(OUT_INITIAL);
 }
 
 /** Listens on `path` and serves `daemon` to every connection. */
@@ -148,7 +151,7 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
 
   /** Sends a link's gathered replies now (it leaves the batch's dirty list). */
   const flushNow = (link: Link): void => {
-    if (link.count === 0) return;
+    if (link.len === 0) return;
     flushLink(link);
     // Still on the dirty list: flush() skips it (nothing gathered).
   };
@@ -208,18 +211,19 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
 
   const server = await listenUnixSocket(path, (sc: SocketServerConnection) => {
     const link = new Link(sc);
-    // Frames are gathered and written by the next flush (end of the batch
-    // that produced them; a send outside a batch schedules one).
-    const send = (frame: Uint8Array): void => {
-      if (link.count === 0) {
+    // Replies are encoded into the link's buffer and written by the next
+    // flush (end of the batch that produced them; a send outside a batch
+    // schedules one).
+    const messages = (type: number, reqId: number, txId: number, payload: Uint8Array): void => {
+      if (link.len === 0) {
         dirty.push(link);
         if (!inPump) schedule();
       }
-      link.frames[link.count++] = frame;
-      link.bytes += frame.byteLength;
+      link.reserve(frameLength(payload.length));
+      link.len = encodeFrameInto(link.out, link.len, type, reqId, txId, payload);
     };
-    const c: DaemonConnection = daemon.connect(0, send, {
-      backlog: () => sc.writableLength + link.bytes,
+    const c: DaemonConnection = daemon.connect(0, { messages }, {
+      backlog: () => sc.writableLength + link.len,
       onClose: () => {
         // The replies to the requests served before (e.g. those ahead of
         // an oversize frame) still go out, then the socket ends.

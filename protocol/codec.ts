@@ -121,14 +121,24 @@ export function frameLength(payloadLength: number): number {
  * Throws `ProtocolError('oversize')` when the payload exceeds 4096 bytes.
  */
 export function encodeFrame(type: number, reqId: number, txId: number, payload: Uint8Array): Uint8Array {
-  const len = payload.length;
-  const out = new Uint8Array(frameLength(len));
-  putU32(out, 0, type >>> 0);
-  putU32(out, 4, reqId >>> 0);
-  putU32(out, 8, txId >>> 0);
-  putU32(out, 12, len);
-  out.set(payload, HEADER_SIZE);
+  const out = new Uint8Array(frameLength(payload.length));
+  encodeFrameInto(out, 0, type, reqId, txId, payload);
   return out;
+}
+
+/**
+ * Writes one frame at `out[at..]` (the caller made room for
+ * {@link frameLength} bytes) and returns the offset after it: a host that
+ * gathers replies writes them straight into its output buffer.
+ */
+export function encodeFrameInto(out: Uint8Array, at: number, type: number, reqId: number, txId: number, payload: Uint8Array): number {
+  const len = payload.length;
+  putU32(out, at, type >>> 0);
+  putU32(out, at + 4, reqId >>> 0);
+  putU32(out, at + 8, txId >>> 0);
+  putU32(out, at + 12, len);
+  out.set(payload, at + HEADER_SIZE);
+  return at + HEADER_SIZE + len;
 }
 
 /**

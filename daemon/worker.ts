@@ -18,6 +18,7 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { createEngine } from '../engines/index.ts';
+import * as codec from '../protocol/codec.ts';
 import { RingServerPort } from '../protocol/ring.ts';
 import { Daemon } from './daemon.ts';
 import type { DaemonConnection } from './daemon.ts';
@@ -29,26 +30,38 @@ interface Ring {
   readonly port: RingServerPort;
   conn: DaemonConnection;
   dead: boolean;
-  /** Replies of the current batch, written to the ring together (one copy, one bell). */
-  out: Uint8Array[];
+  /**
+   * Replies of the current batch, encoded straight in (`out[0..outBytes)`)
+   * and written to the ring together: one copy, one bell.
+   */
+  out: Uint8Array;
   outBytes: number;
+}
+
+// Module constants, not imported bindings, on the hot path (see daemon/daemon.ts).
+const { encodeFrameInto, frameLength } = codec;
+
+/** First size of a ring's reply buffer; it doubles when a batch needs more. */
+const OUT_INITIAL = 2048;
+
+/** Appends one reply to a ring's batch. */
+function gather(r: Ring, type: number, reqId: number, txId: number, payload: Uint8Array): void {
+  const need = r.outBytes + frameLength(payload.length);
+  if (need > r.out.length) {
+    const bigger = new Uint8Array(Math.max(need, r.out.length * 2));
+    bigger.set(r.out.subarray(0, r.outBytes));
+    r.out = bigger;
+  }
+  r.outBytes = encodeFrameInto(r.out, r.outBytes, type, reqId, txId, payload);
 }
 
 /** Writes a ring's batched replies into its response ring. */
 function flushOut(r: Ring): void {
-  const out = r.out;
-  if (out.length === 1) r.port.write(out[0]!);
-  else {
-    const all = new Uint8Array(r.outBytes);
-    let at = 0;
-    for (const f of out) {
-      all.set(f, at);
-      at += f.length;
-    }
-    r.port.write(all);
-  }
-  out.length = 0;
+  r.port.write(r.out.subarray(0, r.outBytes));
   r.outBytes = 0;
+  // What did not fit waits in the port's backlog as a view of `out`: the
+  // next batch gets a fresh buffer rather than overwrite it.
+  if (r.port.backlog > 0) r.out = new Uint8Array(OUT_INITIAL);
 }
 
 const data = workerData as DaemonWorkerData;
@@ -90,11 +103,9 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       switch (req.op) {
         case 'attach': {
           const port = new RingServerPort(req.endpoint, { deferBells: true });
-          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: [], outBytes: 0 };
-          ring.conn = d.connect(req.domid, (frame) => {
-            ring.out.push(frame);
-            ring.outBytes += frame.length;
-          }, {
+          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: new Uint8Array(OUT_INITIAL), outBytes: 0 };
+          const messages = (type: number, reqId: number, txId: number, payload: Uint8Array): void => gather(ring, type, reqId, txId, payload);
+          ring.conn = d.connect(req.domid, { messages }, {
             backlog: () => port.backlog + ring.outBytes,
             onClose: () => {
               if (ring.outBytes > 0) flushOut(ring);

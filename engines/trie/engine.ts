@@ -46,6 +46,19 @@
  * A coalesced commit adds the transaction's quota delta to the live counts:
  * equal to 2009's recount of the grafted and replaced subtrees, since the
  * replaced subtree is the transaction's start subtree.
+ *
+ * Path copying is the model, not always the implementation: a new value for
+ * an existing node is written into the node itself when nothing but the live
+ * root can see the tree, that is when no transaction is open (a
+ * transaction's write is kept aside until its commit, which applies it in
+ * place if it was the last open transaction and the live root has not
+ * moved; any other use of the transaction first makes its path copy). Such
+ * a change is counted as the copy it stands for, so counters and results
+ * are those of path copying. Why: in a large store the copy was most of the
+ * cost of a write. Its nodes live until the next write to the same domain,
+ * so the garbage collector copies and promotes them, and walks and copies
+ * miss the cache more as the store grows (at 100k nodes a write was 3x
+ * slower than at 1k).
  */
 import { XsError } from '../common/errors.ts';
 import { PAYLOAD_MAX, commonPathPrefix, parentPath as parentOf, validateAbsolutePath, validateValue } from '../common/paths.ts';
@@ -99,6 +112,25 @@ interface Tx {
   ops: string[] | null;
   /** Node count changes per owner made by this transaction. */
   quota: Map<number, number> | null;
+  /** Its one write, not yet copied into {@link Tx.root} (see the module comment), or null. */
+  pending: PendingWrite | null;
+}
+
+/** A new value for the existing node at the end of `nodes` (the root and the node's ancestors before it). */
+interface PendingWrite {
+  readonly nodes: readonly TNode[];
+  readonly value: string;
+}
+
+/** A memoised walk (see {@link TrieOperations.#memo}). */
+interface Walk {
+  /** The nodes from the root down to the one at the path. */
+  readonly nodes: readonly TNode[];
+  /** The last of them, and its depth (kept here too: a write or read then need not load `nodes`). */
+  readonly node: TNode;
+  readonly depth: number;
+  /** Name and value bytes of the node's ancestors: what copying them counts in `bytesAllocated`. */
+  readonly copyBytes: number;
 }
 
 /** The engine's operations; {@link TrieEngine} counts around them. */
@@ -121,18 +153,31 @@ class TrieOperations implements EngineOperations {
   #seq = 1;
   #maxNodes: number;
   #closed = false;
-  /** Scratch of {@link TrieEngine.#chain}: path components, nodes along the path, component count. */
+  /**
+   * Result of {@link TrieOperations.#chain}: path components, nodes along the
+   * path (the scratch array `#cn`, or a memoised chain), component count.
+   * A memoised walk does not fill the components: they are read only when a
+   * path does not fully exist, which the memo never answers.
+   */
   #cs: string[] = [];
   #cn: TNode[] = [];
+  #nodes: readonly TNode[] = this.#cn;
   #nseg = 0;
+  /** The deepest existing node of the last {@link TrieOperations.#chain}: `#nodes[depth]`. */
+  #last: TNode;
   /**
-   * Lookup memo for the live root: path → node. Nodes are immutable, so an
-   * entry is valid exactly as long as the root it was found in is the live
-   * root; any other root (a write happened) starts a fresh memo. It saves
-   * the pointer chasing of a walk (cache misses dominate in a large store),
-   * not the algorithm: counters still count the walk.
+   * Lookup memo for the live root: path → its walk. An entry is valid as
+   * long as the root it was found in is the live root: a change that copies
+   * a path makes another root (and starts a fresh memo), one made in place
+   * changes a node's value, never which node sits at a path (and starts a
+   * fresh memo when the value of a node with children changes length, for
+   * `copyBytes`). It saves the pointer chasing of a walk and of counting a
+   * copy (cache misses dominate in a large store), not the algorithm:
+   * counters still count the walk and the copy.
    */
-  #memo = new Map<string, TNode>();
+  #memo = new Map<string, Walk>();
+  /** The memo entry that answered the last {@link TrieOperations.#chain}, or null when it walked. */
+  #hit: Walk | null = null;
   #memoRoot: TNode | null = null;
   /** Live root walked once, not yet memoised. */
   #memoSeen: TNode | null = null;
@@ -153,6 +198,7 @@ class TrieOperations implements EngineOperations {
     this.#c = counters;
     this.#maxNodes = options.maxNodesPerDomain ?? DEFAULT_MAX_NODES_PER_DOMAIN;
     this.#root = new TNode('', '', ROOT_PERMS, NO_KIDS, 0);
+    this.#last = this.#root;
     this.#owners.set(0, 1);
   }
 
@@ -215,8 +261,7 @@ class TrieOperations implements EngineOperations {
     if (path === '/') throw new XsError('EINVAL', 'cannot remove /');
     const root = tx === null ? this.#root : tx.root;
     const depth = this.#chain(root, path); // components that exist
-    const segs = this.#cs;
-    const nodes = this.#cn;
+    const nodes = this.#nodes;
     const nseg = this.#nseg;
     if (depth < nseg) {
       // Missing: fine when the parent exists (both daemons ack), else ENOENT.
@@ -229,7 +274,7 @@ class TrieOperations implements EngineOperations {
     const delta = new Map<number, number>();
     this.#countOwners(node, delta, -1);
     const parent = nodes[depth - 1]!;
-    const detached = this.#alloc(parent.name, parent.value, parent.perms, kidsRemove(parent.kids, segs[depth - 1]!), parent.seq);
+    const detached = this.#alloc(parent.name, parent.value, parent.perms, kidsRemove(parent.kids, node.name), parent.seq);
     const newRoot = this.#copyUp(nodes, depth - 1, detached);
     this.#applyQuota(tx, delta);
     if (tx === null) {
@@ -247,7 +292,7 @@ class TrieOperations implements EngineOperations {
     validatePerms(perms);
     const root = tx === null ? this.#root : tx.root;
     const depth = this.#chain(root, path);
-    const nodes = this.#cn;
+    const nodes = this.#nodes;
     if (depth < this.#nseg) throw new XsError('ENOENT', path);
     const node = nodes[depth]!;
     const oldOwner = permsOwner(node.perms);
@@ -284,7 +329,7 @@ class TrieOperations implements EngineOperations {
     const id = this.#nextTx++;
     const root = this.#root;
     const tx: Tx = {
-      domid, startRoot: root, root, readLow: null, writeLow: null, ops: null, quota: null,
+      domid, startRoot: root, root, readLow: null, writeLow: null, ops: null, quota: null, pending: null,
     };
     if (this.#hot === null) {
       this.#hot = tx;
@@ -296,7 +341,7 @@ class TrieOperations implements EngineOperations {
   }
 
   txEnd(domid: number, txId: number, commit: boolean): string[] {
-    const tx = this.#tx(domid, txId);
+    const tx = this.#find(domid, txId);
     if (tx === null) throw new XsError('ENOENT', 'transaction 0 is not a transaction');
     if (txId === this.#hotId) {
       this.#hot = null;
@@ -307,6 +352,11 @@ class TrieOperations implements EngineOperations {
     if (!commit) return [];
     const live = this.#root;
     if (live === tx.startRoot) {
+      if (tx.pending !== null) {
+        // Unshared: this was the last open transaction, the live tree is no one else's now.
+        if (this.#unshared()) this.#setValue(tx.pending.nodes[tx.pending.nodes.length - 1]!, tx.pending.value);
+        else this.#materialize(tx);
+      }
       if (tx.ops !== null) {
         this.#root = tx.root;
         if (tx.quota !== null) this.#applyQuota(null, tx.quota);
@@ -316,6 +366,7 @@ class TrieOperations implements EngineOperations {
     if (!this.#canCoalesce(tx.startRoot, live, tx.readLow) || !this.#canCoalesce(tx.startRoot, live, tx.writeLow)) {
       throw new XsError('EAGAIN', `transaction ${txId} conflicts with a commit since its start`);
     }
+    if (tx.pending !== null) this.#materialize(tx);
     if (tx.writeLow !== null) {
       const n = this.#get(tx.root, tx.writeLow);
       // Absent only if the low-path registration were wrong (the 2009 code skips too).
@@ -341,8 +392,15 @@ class TrieOperations implements EngineOperations {
     if (this.#closed) throw new XsError('EINVAL', 'engine is closed');
   }
 
-  /** The transaction `txId` of `domid` (null for 0); ENOENT when unknown. */
+  /** The transaction `txId` of `domid` (null for 0), its pending write copied into its root; ENOENT when unknown. */
   #tx(domid: number, txId: number): Tx | null {
+    const tx = this.#find(domid, txId);
+    if (tx !== null && tx.pending !== null) this.#materialize(tx);
+    return tx;
+  }
+
+  /** The transaction `txId` of `domid` as it is (null for 0); ENOENT when unknown. */
+  #find(domid: number, txId: number): Tx | null {
     if (this.#closed) this.#open();
     if (txId === 0) return null;
     const hot = this.#hot;
@@ -374,56 +432,62 @@ class TrieOperations implements EngineOperations {
     return new TNode(name, value, perms, kids, seq);
   }
 
-  /** Node at a validated absolute path, or undefined. */
+  /** Node at a validated absolute path, or undefined (walks with {@link TrieOperations.#chain}). */
   #get(root: TNode, path: string): TNode | undefined {
-    if (root === this.#memoRoot) {
-      const hit = this.#memo.get(path);
-      if (hit !== undefined) {
-        this.#c.nodesVisited += walkLength(path); // count the walk the memo stands for
-        return hit;
-      }
-    }
-    this.#c.nodesVisited++;
-    if (path.length === 1) return root;
-    let n: TNode | undefined = root;
-    let start = 1;
-    for (;;) {
-      const end = path.indexOf('/', start);
-      const name = end < 0 ? path.slice(start) : path.slice(start, end);
-      n = kidsGet(n.kids, name);
-      this.#c.nodesVisited++;
-      if (n === undefined) return n;
-      if (end < 0) break;
-      start = end + 1;
-    }
-    if (root === this.#root) {
-      if (root !== this.#memoRoot) {
-        // A root walked only once (a read-modify-write transaction reads
-        // once and commits a new root) would cost a Map for nothing: start
-        // a memo at the second walk under the same live root.
-        if (root !== this.#memoSeen) {
-          this.#memoSeen = root;
-          return n;
-        }
-        this.#memo = new Map();
-        this.#memoRoot = root;
-      } else if (this.#memo.size >= MEMO_MAX) {
-        this.#memo = new Map();
-      }
-      this.#memo.set(path, n);
-    }
-    return n;
+    const depth = this.#chain(root, path);
+    return depth === this.#nseg ? this.#last : undefined;
   }
 
   /**
-   * Walks `path`: fills the scratch arrays (`#cs[0..#nseg-1]` = components,
-   * `#cn[i]` = existing node of the first i components, `#cn[0]` = root) and
-   * returns how many components exist. Scratch space is reused by the next
-   * call (the engine is synchronous): a write allocates only its new nodes.
+   * Takes a memoised walk (see {@link TrieOperations.#memo}) as the result
+   * of {@link TrieOperations.#chain}, counting the walk it stands for.
+   */
+  #recall(walk: Walk): number {
+    this.#hit = walk;
+    this.#nodes = walk.nodes;
+    this.#last = walk.node;
+    this.#nseg = walk.depth;
+    this.#c.nodesVisited += walk.depth + 1;
+    return walk.depth;
+  }
+
+  /** Memoises the walk to `path` under the live root `root` that the scratch arrays hold (`depth` components). */
+  #remember(root: TNode, path: string, depth: number): void {
+    if (root !== this.#memoRoot) {
+      // A root walked only once (a transaction that writes a new node
+      // commits a new root) would cost a Map for nothing: start a memo at
+      // the second walk under the same live root.
+      if (root !== this.#memoSeen) {
+        this.#memoSeen = root;
+        return;
+      }
+      this.#memo = new Map();
+      this.#memoRoot = root;
+    } else if (this.#memo.size >= MEMO_MAX) {
+      this.#memo = new Map();
+    }
+    const nodes = this.#cn.slice(0, depth + 1);
+    let copyBytes = 0;
+    for (let i = 0; i < depth; i++) copyBytes += nodes[i]!.name.length + nodes[i]!.value.length;
+    this.#memo.set(path, { nodes, node: nodes[depth]!, depth, copyBytes });
+  }
+
+  /**
+   * Walks `path`, or recalls the walk from {@link TrieOperations.#memo}: sets
+   * `#cs[0..#nseg-1]` = components and `#nodes[i]` = existing node of the
+   * first i components (`#nodes[0]` = root), and returns how many
+   * components exist. Scratch space is reused by the next call (the engine
+   * is synchronous): a write allocates only its new nodes.
    */
   #chain(root: TNode, path: string): number {
+    if (root === this.#memoRoot) {
+      const hit = this.#memo.get(path);
+      if (hit !== undefined) return this.#recall(hit);
+    }
     const segs = this.#cs;
     const nodes = this.#cn;
+    this.#nodes = nodes;
+    this.#hit = null;
     let nseg = 0;
     if (path.length > 1) {
       let start = 1;
@@ -449,17 +513,50 @@ class TrieOperations implements EngineOperations {
       nodes[++depth] = c;
       n = c;
     }
+    this.#last = n;
+    if (depth === nseg && root === this.#root) this.#remember(root, path, depth);
     return depth;
   }
 
   /** Rebuilds the ancestors of `child` (which sits at depth `depth`) up to a new root. */
   #copyUp(nodes: readonly TNode[], depth: number, child: TNode): TNode {
-    let c = child;
+    this.#countCopyUp(nodes, depth);
+    return copyUp(nodes, depth, child);
+  }
+
+  /** Counts the allocations of {@link copyUp}. */
+  #countCopyUp(nodes: readonly TNode[], depth: number): void {
     for (let i = depth - 1; i >= 0; i--) {
       const p = nodes[i]!;
-      c = this.#alloc(p.name, p.value, p.perms, kidsSet(p.kids, c), p.seq);
+      this.#c.nodesAllocated++;
+      this.#c.bytesAllocated += p.name.length + p.value.length;
     }
-    return c;
+  }
+
+  /** Gives `node` of the live tree a new value in place (see the module comment). */
+  #setValue(node: TNode, value: string): void {
+    // The memo's walks below the node count its value's length.
+    if (node.value.length !== value.length && !kidsEmpty(node.kids)) this.#memo = new Map();
+    node.value = value;
+  }
+
+  /**
+   * True when no transaction is open: then only the live root holds the
+   * live tree's nodes (the memo's roots are compared, never walked, once
+   * they are not live).
+   */
+  #unshared(): boolean {
+    return this.#hot === null && this.#txs.size === 0;
+  }
+
+  /** Makes the path copy of the pending write of `tx` (counted when it was written). */
+  #materialize(tx: Tx): void {
+    const { nodes, value } = tx.pending!;
+    tx.pending = null;
+    const depth = nodes.length - 1;
+    const node = nodes[depth]!;
+    const bottom = node.value === value ? node : new TNode(node.name, value, node.perms, node.kids, node.seq);
+    tx.root = copyUp(nodes, depth, bottom);
   }
 
   /** write (isMkdir=false) and mkdir (true): set or create a node and its missing parents. */
@@ -467,15 +564,21 @@ class TrieOperations implements EngineOperations {
     const root = tx === null ? this.#root : tx.root;
     const depth = this.#chain(root, path);
     const segs = this.#cs;
-    const nodes = this.#cn;
+    const nodes = this.#nodes;
     const nseg = this.#nseg;
     let low: string;
     let delta: Map<number, number> | null = null;
     let bottom: TNode;
     if (depth === nseg) {
-      const node = nodes[depth]!;
+      const node = this.#last;
       if (domid !== 0) checkAccess(node.perms, domid, 'write', path);
       if (isMkdir) return; // existing node: a no-op, not recorded (2009 raises Already_exist before recording)
+      // In a transaction: only its first change, and only while it still
+      // sees the live root (else its commit copies or coalesces anyway).
+      if (tx === null ? this.#unshared() : root === tx.startRoot && root === this.#root) {
+        this.#writeInPlace(tx, nodes, node, path, value);
+        return;
+      }
       // 2009 `Node.set_value` keeps the very same node when the value is
       // unchanged (the ancestors are still copied), so a same-value write
       // does not break another transaction's coalescing on this node.
@@ -513,6 +616,35 @@ class TrieOperations implements EngineOperations {
       tx.writeLow = lowPathJoin(tx.writeLow, low);
       addOp(tx, path);
     }
+  }
+
+  /**
+   * Writes `value` into the existing node `node` at the end of the last
+   * walk `nodes` without copying its path (see the module comment): now
+   * when `tx` is null, at the commit of `tx` otherwise. Counts and records
+   * what the copy would.
+   */
+  #writeInPlace(tx: Tx | null, nodes: readonly TNode[], node: TNode, path: string, value: string): void {
+    const depth = this.#nseg;
+    if (node.value !== value) {
+      this.#c.nodesAllocated++;
+      this.#c.bytesAllocated += node.name.length + value.length;
+    }
+    const hit = this.#hit;
+    if (hit === null) {
+      this.#countCopyUp(nodes, depth);
+    } else {
+      this.#c.nodesAllocated += depth;
+      this.#c.bytesAllocated += hit.copyBytes;
+    }
+    if (tx === null) {
+      this.#setValue(node, value);
+      return;
+    }
+    // A memoised chain never changes; the scratch array is reused by the next walk.
+    tx.pending = { nodes: nodes === this.#cn ? nodes.slice(0, depth + 1) : nodes, value };
+    tx.writeLow = lowPathJoin(tx.writeLow, path);
+    addOp(tx, path);
   }
 
   /** Nodes owned by `owner` as this caller sees them: live count plus the transaction's delta. */
@@ -582,7 +714,7 @@ class TrieOperations implements EngineOperations {
       // New under the live parent: 2009's add_child makes it the newest child.
       n = this.#alloc(node.name, node.value, node.perms, node.kids, this.#seq++);
     }
-    this.#root = this.#copyUp(this.#cn, nseg, n);
+    this.#root = this.#copyUp(this.#nodes, nseg, n);
   }
 }
 
@@ -592,13 +724,16 @@ const NAMES_MAX = 1 << 16;
 /** Largest lookup memo before it starts over. */
 const MEMO_MAX = 1 << 16;
 
-/** Nodes a walk to an existing `path` visits: the root plus one per component. */
-function walkLength(path: string): number {
-  if (path.length === 1) return 1;
-  let n = 2;
-  for (let i = 1; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
-  return n;
+/** Rebuilds the ancestors of `child` (which sits at depth `depth`) up to a new root; counts nothing. */
+function copyUp(nodes: readonly TNode[], depth: number, child: TNode): TNode {
+  let c = child;
+  for (let i = depth - 1; i >= 0; i--) {
+    const p = nodes[i]!;
+    c = new TNode(p.name, p.value, p.perms, kidsSet(p.kids, c), p.seq);
+  }
+  return c;
 }
+
 
 function joinPath(segs: readonly string[], n: number): string {
   return n === 0 ? '/' : `/${segs.slice(0, n).join('/')}`;

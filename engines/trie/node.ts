@@ -1,5 +1,6 @@
 /**
- * Immutable store nodes of the `trie` engine and their persistent child map.
+ * Store nodes of the `trie` engine (immutable once shared) and their
+ * persistent child map.
  *
  * oxenstored (2009, store.ml) keeps a node's children in an OCaml list and
  * finds a child by a linear scan; xstorm keeps the same immutable nodes but
@@ -11,13 +12,17 @@
  * node's creation sequence number `seq`.
  */
 
-/** One immutable node. Never mutated after construction: sharing is by identity. */
+/**
+ * One node, immutable once shared: sharing is by identity. Only `value`
+ * may change, and only in a tree that nothing else holds (the `trie`
+ * engine's live tree while no transaction is open, see engine.ts).
+ */
 export class TNode {
   constructor(
     /** Last path component (`''` for the root). */
     readonly name: string,
     /** Value as a byte string (one char per byte). */
-    readonly value: string,
+    public value: string,
     /** Permissions, wire text form; the array is never mutated. */
     readonly perms: readonly string[],
     /** Children, a persistent map keyed by name. */

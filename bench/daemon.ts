@@ -17,7 +17,10 @@
  * `--bell shared` (default) gives the clients one client bell
  * (protocol/ring.ts `createClientBell`), `per-ring` one bell each.
  *
- * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --bell shared|per-ring]
+ * Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --bell shared|per-ring --poll-us 50]
+ *
+ * `--poll-us` is the daemon thread's adaptive polling (daemon/thread.ts
+ * `pollMicros`, default 50; 0 = sleep on the bell at once, as before).
  */
 import { parseBenchArgs, positiveNumber } from './args.ts';
 import { startDaemonThread } from '../daemon/index.ts';
@@ -36,18 +39,20 @@ const args = parseBenchArgs(
       seconds: { type: 'string', default: '3' },
       client: { type: 'string', default: 'raw' },
       bell: { type: 'string', default: 'shared' },
+      'poll-us': { type: 'string', default: '50' },
       all: { type: 'boolean', default: false },
     },
-  'Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --bell shared|per-ring --all]',
+  'Usage: npm run bench:daemon [-- --engine trie --conns 8 --depth 16 --seconds 3 --client raw|xs --bell shared|per-ring --poll-us 50 --all]',
 );
 
 const CONNS = positiveNumber('conns', args.conns);
 const DEPTH = positiveNumber('depth', args.depth);
 const SECONDS = positiveNumber('seconds', args.seconds);
+const POLL_US = args['poll-us'] === '0' ? 0 : positiveNumber('poll-us', args['poll-us']);
 const KEYS = 100;
 
 async function runOne(engine: EngineKind, mode: string): Promise<void> {
-  const daemon = await startDaemonThread({ engine });
+  const daemon = await startDaemonThread({ engine, pollMicros: POLL_US });
   daemon.onError((e) => {
     console.error(e);
     process.exit(1);
@@ -150,7 +155,7 @@ if (args.bell !== 'shared' && args.bell !== 'per-ring') {
   process.stderr.write(`--bell must be shared or per-ring, got ${JSON.stringify(args.bell)}\n`);
   process.exit(2);
 }
-console.log(`In-process daemon through rings: simple READs, ${SECONDS} s per row after 0.5 s warm-up, client bell ${args.bell} (provisional: shared 2-core machine)\n`);
+console.log(`In-process daemon through rings: simple READs, ${SECONDS} s per row after 0.5 s warm-up, client bell ${args.bell}, daemon polls ${POLL_US} µs after a big round (provisional: shared 2-core machine)\n`);
 console.log('| engine | client | connections | in flight each | reads/s | daemon busy µs/req | requests per daemon wake-up | requests per client wake-up | RSS MiB |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 const engines = args.all ? [...ENGINE_KINDS] : [args.engine];

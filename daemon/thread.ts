@@ -26,6 +26,14 @@ export interface DaemonThreadOptions {
   readonly daemonOptions?: SerializableDaemonOptions;
   /** Requests served between two scans of the rings (default 256). */
   readonly batch?: number;
+  /**
+   * After a wake-up that served at least 64 requests, how long the thread
+   * keeps watching its bell before it sleeps (default 50 µs; 0: sleep at
+   * once). A saturated daemon then takes the next round of requests without
+   * a futex sleep and wake; one with little to do never polls, so real-time
+   * runs at modest rates and calibration see no busy CPU from it.
+   */
+  readonly pollMicros?: number;
 }
 
 /** What {@link DaemonThread.stats} reports. */
@@ -88,6 +96,7 @@ export interface DaemonWorkerData {
   readonly engineOptions: EngineOptions;
   readonly daemonOptions: SerializableDaemonOptions;
   readonly batch: number;
+  readonly pollMicros: number;
   readonly bell: SharedArrayBuffer;
   readonly port: MessagePort;
 }
@@ -107,6 +116,7 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
     engineOptions: opts.engineOptions ?? {},
     daemonOptions,
     batch: opts.batch ?? 256,
+    pollMicros: opts.pollMicros ?? 50,
     bell,
     port: port2,
   };

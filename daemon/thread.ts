@@ -9,7 +9,7 @@
  * the event loop); every control message also rings the daemon bell so
  * the worker wakes at once. See daemon/worker.ts for the loop.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { EngineKind, EngineOptions } from '../engines/types.ts';
@@ -137,7 +137,7 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
     pending.clear();
     for (const l of errorListeners) l(e);
   };
-  port1.on('message', (msg: ControlReply) => {
+  const onReply = (msg: ControlReply): void => {
     if (!msg.ok && msg.id === -1) {
       fail(new Error(`daemon thread (engine ${opts.engine}) failed: ${msg.error}`));
       return;
@@ -147,10 +147,22 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
     pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
     else if ('error' in msg) p.reject(new Error(`daemon thread (engine ${opts.engine}): ${msg.error}`));
-  });
+  };
+  port1.on('message', onReply);
   worker.on('error', (e) => fail(new Error(`daemon thread (engine ${opts.engine}) crashed: ${e.stack ?? e.message}`, { cause: e })));
   worker.on('exit', (code) => {
+    // The thread's last replies (the one to `stop` above all) may still
+    // wait on the port when its exit is reported: take them before closing
+    // it, or their callers would wait forever on a process with nothing
+    // left to run.
+    for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onReply(m.message as ControlReply);
     if (!stopping || code !== 0) fail(new Error(`daemon thread (engine ${opts.engine}) exited with code ${code}`));
+    else {
+      // Stopped as asked: a call still pending will never be answered.
+      dead = new Error(`daemon thread (engine ${opts.engine}) has stopped`);
+      for (const p of pending.values()) p.reject(dead);
+      pending.clear();
+    }
     port1.close();
   });
 
@@ -191,11 +203,13 @@ export async function startDaemonThread(opts: DaemonThreadOptions): Promise<Daem
     async stop() {
       if (dead) return;
       stopping = true;
-      await call({ op: 'stop' });
-      await new Promise<void>((resolve) => {
+      const exited = new Promise<void>((resolve) => {
         if (worker.threadId < 0) resolve();
         else worker.once('exit', () => resolve());
       });
+      // The thread's exit also ends the call (its reply is then taken from the port or known lost).
+      await call({ op: 'stop' }).catch(() => undefined);
+      await exited;
     },
     onError(cb) {
       errorListeners.push(cb);

@@ -51,14 +51,13 @@ function pattern(n: number, seed: number): Buffer {
 }
 
 /**
- * A server that answers every chunk with `factor` copies of it through
- * writeNow, records the largest writableLength it saw, and ends the
- * connection when it receives the byte 0xEE alone.
+ * A connection handler that answers every chunk with `factor` copies of it
+ * through writeNow, records what it got and the largest writableLength it
+ * saw, and ends the connection when it receives the byte 0xEE alone.
  */
-async function amplifier(path: string, factor: number) {
-  const seen = { conns: [] as SocketServerConnection[], received: [] as Buffer[], maxBacklog: 0, closes: 0 };
-  const server = await listenUnixSocket(path, (conn) => {
-    seen.conns.push(conn);
+function amplifier(factor: number) {
+  const seen = { received: [] as Buffer[], maxBacklog: 0, closes: 0 };
+  const onConnection = (conn: SocketServerConnection): void => {
     conn.onClose(() => seen.closes++);
     conn.onData((chunk) => {
       if (chunk.length === 1 && chunk[0] === 0xee) {
@@ -69,96 +68,100 @@ async function amplifier(path: string, factor: number) {
       for (let i = 0; i < factor; i++) conn.writeNow!(Buffer.from(chunk));
       seen.maxBacklog = Math.max(seen.maxBacklog, conn.writableLength);
     });
-  });
-  return { server, seen };
+  };
+  return { seen, onConnection };
 }
 
-for (const io of ['raw', 'net'] as const) {
-  test(`${io} I/O: every byte comes back in order under back-pressure, then end() flushes and closes`, async (t) => {
-    if (io === 'raw' && rawStreamSupport() !== undefined) {
-      t.skip(`raw stream handles unavailable here: ${rawStreamSupport()}`);
-      return;
-    }
-    await withIo(io === 'net' ? 'net' : undefined, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'xs-raw-'));
-      const path = join(dir, 'socket');
-      const { server, seen } = await amplifier(path, 64);
-      const client = await dial(path);
-      t.after(async () => {
-        client.destroy();
-        await server.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-      client.pause(); // replies pile up in the kernel and then in the server's queue
-      const sent: Buffer[] = [];
-      for (let i = 0; i < 40; i++) {
-        const b = pattern(4096, i);
-        sent.push(b);
-        client.write(b);
-        await new Promise((r) => setTimeout(r, 1));
+/** A server on a fresh socket path and one plain client connected to it, both closed after the test. */
+type Listen = (onConnection: (conn: SocketServerConnection) => void) => Promise<net.Socket>;
+
+/**
+ * Registers `body` once per I/O path (raw handle, and net.Socket through
+ * XSTORM_SOCKET_IO=net); the raw one is skipped, saying why, where Node
+ * offers no raw stream handles.
+ */
+function onBothPaths(name: string, body: (listen: Listen) => Promise<void>): void {
+  for (const io of ['raw', 'net'] as const) {
+    test(`${io} I/O: ${name}`, async (t) => {
+      if (io === 'raw' && rawStreamSupport() !== undefined) {
+        t.skip(`raw stream handles unavailable here: ${rawStreamSupport()}`);
+        return;
       }
-      await until(() => seen.maxBacklog > 0, 'the server to hold unsent bytes');
-      assert.equal(seen.conns[0] instanceof RawStreamConnection, io === 'raw');
-      // The server could not hand everything to the kernel: it held bytes itself.
-      assert.ok(seen.maxBacklog > 0);
-      const got: Buffer[] = [];
-      client.on('data', (d: Buffer) => got.push(d));
-      let ended = false;
-      client.once('end', () => (ended = true));
-      client.resume();
-      // Everything sent was received (TCP-like chunking aside) before the end marker.
-      const want = 40 * 4096 * 64;
-      await until(() => got.reduce((n, b) => n + b.length, 0) >= want, 'every echoed byte');
-      client.write(Buffer.from([0xee]));
-      await until(() => ended, 'the end of the stream');
-      const all = Buffer.concat(got);
-      // The server got the client's bytes in order (however the kernel cut them)...
-      assert.deepEqual(Buffer.concat(seen.received), Buffer.concat(sent));
-      // ...and the client got each of those chunks 64 times, in order, nothing lost or reordered.
-      assert.ok(all.equals(Buffer.concat(seen.received.flatMap((b) => Array.from({ length: 64 }, () => b)))));
-      await until(() => seen.closes >= 1, 'the server-side close');
-      assert.equal(seen.closes, 1);
-    });
-  });
-
-  test(`${io} I/O: a server-side close fires onClose once and the client sees the end; pause stops reading`, async (t) => {
-    if (io === 'raw' && rawStreamSupport() !== undefined) {
-      t.skip(`raw stream handles unavailable here: ${rawStreamSupport()}`);
-      return;
-    }
-    await withIo(io === 'net' ? 'net' : undefined, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'xs-raw-'));
       const path = join(dir, 'socket');
-      const chunks: number[] = [];
-      let conn: SocketServerConnection | undefined;
-      let closes = 0;
-      const server = await listenUnixSocket(path, (c) => {
-        conn = c;
-        c.onClose(() => closes++);
-        c.onData((chunk) => chunks.push(chunk.length));
-      });
-      const client = await dial(path);
-      t.after(async () => {
-        client.destroy();
-        await server.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-      await until(() => conn !== undefined, 'the connection');
-      assert.ok(conn);
-      conn.pause();
-      client.write(Buffer.alloc(100));
-      await new Promise((r) => setTimeout(r, 30));
-      assert.deepEqual(chunks, []); // paused: the bytes wait in the kernel
-      conn.resume();
-      await until(() => chunks.length > 0, 'data after resume');
-      assert.equal(chunks.reduce((a, b) => a + b, 0), 100);
-      const gone = new Promise<void>((r) => client.once('close', () => r()));
-      conn.close();
-      conn.close(); // idempotent
-      await gone;
-      await until(() => closes >= 1, 'onClose');
-      await new Promise((r) => setTimeout(r, 10));
-      assert.equal(closes, 1);
+      const listen: Listen = async (onConnection) => {
+        const server = await withIo(io === 'net' ? 'net' : undefined, () => listenUnixSocket(path, (conn) => {
+          assert.equal(conn instanceof RawStreamConnection, io === 'raw');
+          onConnection(conn);
+        }));
+        const client = await dial(path);
+        t.after(async () => {
+          client.destroy();
+          await server.close();
+          rmSync(dir, { recursive: true, force: true });
+        });
+        return client;
+      };
+      await body(listen);
     });
-  });
+  }
 }
+
+onBothPaths('every byte comes back in order under back-pressure, then end() flushes and closes', async (listen) => {
+  const { seen, onConnection } = amplifier(64);
+  const client = await listen(onConnection);
+  client.pause(); // replies pile up in the kernel and then in the server's queue
+  const sent: Buffer[] = [];
+  for (let i = 0; i < 40; i++) {
+    const b = pattern(4096, i);
+    sent.push(b);
+    client.write(b);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  // The server could not hand everything to the kernel: it held bytes itself.
+  await until(() => seen.maxBacklog > 0, 'the server to hold unsent bytes');
+  const got: Buffer[] = [];
+  client.on('data', (d: Buffer) => got.push(d));
+  let ended = false;
+  client.once('end', () => (ended = true));
+  client.resume();
+  const want = 40 * 4096 * 64;
+  await until(() => got.reduce((n, b) => n + b.length, 0) >= want, 'every echoed byte');
+  client.write(Buffer.from([0xee]));
+  await until(() => ended, 'the end of the stream');
+  const all = Buffer.concat(got);
+  assert.equal(all.length, want);
+  // The server got the client's bytes in order (however the kernel cut them)...
+  assert.deepEqual(Buffer.concat(seen.received), Buffer.concat(sent));
+  // ...and the client got each of those chunks 64 times, in order, nothing lost or reordered.
+  assert.ok(all.equals(Buffer.concat(seen.received.flatMap((b) => Array.from({ length: 64 }, () => b)))));
+  await until(() => seen.closes >= 1, 'the server-side close');
+  assert.equal(seen.closes, 1);
+});
+
+onBothPaths('a server-side close fires onClose once and the client sees the end; pause stops reading', async (listen) => {
+  const chunks: number[] = [];
+  let conn: SocketServerConnection | undefined;
+  let closes = 0;
+  const client = await listen((c) => {
+    conn = c;
+    c.onClose(() => closes++);
+    c.onData((chunk) => chunks.push(chunk.length));
+  });
+  await until(() => conn !== undefined, 'the connection');
+  assert.ok(conn);
+  conn.pause();
+  client.write(Buffer.alloc(100));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(chunks, []); // paused: the bytes wait in the kernel
+  conn.resume();
+  await until(() => chunks.length > 0, 'data after resume');
+  assert.equal(chunks.reduce((a, b) => a + b, 0), 100);
+  let gone = false;
+  client.once('close', () => (gone = true));
+  conn.close();
+  conn.close(); // idempotent
+  await until(() => gone && closes >= 1, 'the close on both sides');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(closes, 1);
+});

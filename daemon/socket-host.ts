@@ -28,7 +28,7 @@ import { listenUnixSocket } from '../protocol/socket.ts';
 import type { SocketServerConnection } from '../protocol/socket.ts';
 import type { Daemon, DaemonConnection } from './daemon.ts';
 import { DAEMON_DEFAULTS } from './options.ts';
-import * as codec from '../protocol/codec.ts';
+import { FrameBatch } from '../protocol/frame-batch.ts';
 
 /** A daemon listening on a socket. */
 export interface DaemonSocketServer {
@@ -52,51 +52,32 @@ export interface SocketHostOptions {
   readonly log?: (message: string) => void;
 }
 
-// Module constants, not imported bindings, on the hot path (see daemon/daemon.ts).
-const { encodeFrameInto, frameLength } = codec;
-
-/** First size of a link's output buffer; it doubles when a batch needs more. */
+/** First size of a link's output buffer (it grows when a batch needs more). */
 const OUT_INITIAL = 4096;
 
 /** One socket connection: its daemon connection and the replies gathered during a batch. */
 class Link {
   readonly sc: SocketServerConnection;
   conn: DaemonConnection = undefined as unknown as DaemonConnection;
-  /**
-   * Replies gathered during a batch, encoded straight in: `out[0..len)`.
-   * Its own store (not Node's shared pool), so a write the kernel took at
-   * once leaves it free to reuse; one still in flight keeps it (see
-   * {@link flushLink}).
-   */
-  out: Buffer = Buffer.allocUnsafeSlow(OUT_INITIAL);
-  len = 0;
+  /** Replies gathered during the batch, encoded straight in. */
+  readonly out = new FrameBatch(OUT_INITIAL);
   /** Not read now (back-pressure). */
   paused = false;
   constructor(sc: SocketServerConnection) {
     this.sc = sc;
   }
-
-  /** Makes room for `n` more bytes. */
-  reserve(n: number): void {
-    const need = this.len + n;
-    if (need <= this.out.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.out.length * 2));
-    this.out.copy(bigger, 0, 0, this.len);
-    this.out = bigger;
-  }
 }
 
 /** Writes a link's gathered replies: one syscall, no copy. */
 function flushLink(o: Link): void {
-  const n = o.len;
-  if (n === 0) return;
-  o.len = 0;
+  if (o.out.length === 0) return;
   const sc = o.sc;
-  if (sc.writeNow !== undefined) sc.writeNow(o.out.subarray(0, n));
-  else sc.write(o.out.subarray(0, n));
-  // Bytes the kernel did not take yet are still read from `out`: the next
-  // batch gets a fresh buffer (rare: a client that does not read).
-  if (sc.writableLength > 0) o.out = Buffer.allocUnsafeSlow(OUT_INITIAL);
+  const bytes = o.out.take();
+  if (sc.writeNow !== undefined) sc.writeNow(bytes);
+  else sc.write(bytes);
+  // Bytes the kernel did not take yet are still read from the batch's
+  // buffer (rare: a client that does not read).
+  if (sc.writableLength > 0) o.out.release();
 }
 
 /** Listens on `path` and serves `daemon` to every connection. */
@@ -151,7 +132,7 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
 
   /** Sends a link's gathered replies now (it leaves the batch's dirty list). */
   const flushNow = (link: Link): void => {
-    if (link.len === 0) return;
+    if (link.out.length === 0) return;
     flushLink(link);
     // Still on the dirty list: flush() skips it (nothing gathered).
   };
@@ -215,15 +196,14 @@ export async function serveDaemonOnSocket(daemon: Daemon, path: string, options:
     // flush (end of the batch that produced them; a send outside a batch
     // schedules one).
     const messages = (type: number, reqId: number, txId: number, payload: Uint8Array): void => {
-      if (link.len === 0) {
+      if (link.out.length === 0) {
         dirty.push(link);
         if (!inPump) schedule();
       }
-      link.reserve(frameLength(payload.length));
-      link.len = encodeFrameInto(link.out, link.len, type, reqId, txId, payload);
+      link.out.append(type, reqId, txId, payload);
     };
     const c: DaemonConnection = daemon.connect(0, { messages }, {
-      backlog: () => sc.writableLength + link.len,
+      backlog: () => sc.writableLength + link.out.length,
       onClose: () => {
         // The replies to the requests served before (e.g. those ahead of
         // an oversize frame) still go out, then the socket ends.

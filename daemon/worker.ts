@@ -21,7 +21,7 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { createEngine } from '../engines/index.ts';
-import * as codec from '../protocol/codec.ts';
+import { FrameBatch } from '../protocol/frame-batch.ts';
 import { RingServerPort } from '../protocol/ring.ts';
 import { Daemon } from './daemon.ts';
 import type { DaemonConnection } from './daemon.ts';
@@ -33,41 +33,18 @@ interface Ring {
   readonly port: RingServerPort;
   conn: DaemonConnection;
   dead: boolean;
-  /**
-   * Replies of the current batch, encoded straight in (`out[0..outBytes)`)
-   * and written to the ring together: one copy, one bell.
-   */
-  out: Uint8Array;
-  outBytes: number;
+  /** Replies of the current batch, written to the ring together (one copy, one bell). */
+  readonly out: FrameBatch;
 }
 
 /** Requests one wake-up must serve before the thread polls its bell instead of sleeping at once (see `pollMicros`). */
 const POLL_AFTER_SERVED = 64;
 
-// Module constants, not imported bindings, on the hot path (see daemon/daemon.ts).
-const { encodeFrameInto, frameLength } = codec;
-
-/** First size of a ring's reply buffer; it doubles when a batch needs more. */
-const OUT_INITIAL = 2048;
-
-/** Appends one reply to a ring's batch. */
-function gather(r: Ring, type: number, reqId: number, txId: number, payload: Uint8Array): void {
-  const need = r.outBytes + frameLength(payload.length);
-  if (need > r.out.length) {
-    const bigger = new Uint8Array(Math.max(need, r.out.length * 2));
-    bigger.set(r.out.subarray(0, r.outBytes));
-    r.out = bigger;
-  }
-  r.outBytes = encodeFrameInto(r.out, r.outBytes, type, reqId, txId, payload);
-}
-
 /** Writes a ring's batched replies into its response ring. */
 function flushOut(r: Ring): void {
-  r.port.write(r.out.subarray(0, r.outBytes));
-  r.outBytes = 0;
-  // What did not fit waits in the port's backlog as a view of `out`: the
-  // next batch gets a fresh buffer rather than overwrite it.
-  if (r.port.backlog > 0) r.out = new Uint8Array(OUT_INITIAL);
+  r.port.write(r.out.take());
+  // What did not fit waits in the port's backlog as a view of the batch's buffer.
+  if (r.port.backlog > 0) r.out.release();
 }
 
 const data = workerData as DaemonWorkerData;
@@ -109,12 +86,12 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       switch (req.op) {
         case 'attach': {
           const port = new RingServerPort(req.endpoint, { deferBells: true });
-          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: new Uint8Array(OUT_INITIAL), outBytes: 0 };
-          const messages = (type: number, reqId: number, txId: number, payload: Uint8Array): void => gather(ring, type, reqId, txId, payload);
+          const ring: Ring = { ring: req.ring, port, conn: undefined as unknown as DaemonConnection, dead: false, out: new FrameBatch(2048) };
+          const messages = (type: number, reqId: number, txId: number, payload: Uint8Array): void => ring.out.append(type, reqId, txId, payload);
           ring.conn = d.connect(req.domid, { messages }, {
-            backlog: () => port.backlog + ring.outBytes,
+            backlog: () => port.backlog + ring.out.length,
             onClose: () => {
-              if (ring.outBytes > 0) flushOut(ring);
+              if (ring.out.length > 0) flushOut(ring);
               port.close();
               ring.dead = true;
               anyDead = true;
@@ -197,7 +174,7 @@ function runLoop(d: Daemon, maxOutstanding: number): void {
       for (let i = 0; i < rings.length; i++) {
         const r = rings[i]!;
         if (r.dead) continue;
-        if (r.outBytes > 0) flushOut(r);
+        if (r.out.length > 0) flushOut(r);
         else if (r.port.backlog > 0) r.port.flush();
       }
       // Bells last: a client thread whose rings share one bell wakes once, to all its replies.

@@ -29,7 +29,7 @@ export interface SocketServerConnection {
    * connection themselves: one syscall, no cork/uncork tick. Optional:
    * other transports (protocol/pipe.ts) need not offer it.
    */
-  writeNow?(bytes: Buffer): void;
+  writeNow?(bytes: Uint8Array): void;
   /** Drops the connection at once (unsent bytes are lost). */
   close(): void;
   /**

@@ -162,6 +162,8 @@ class TrieOperations implements EngineOperations {
   #cs: string[] = [];
   #cn: TNode[] = [];
   #nodes: readonly TNode[] = this.#cn;
+  /** Scratch of {@link TrieOperations.#coalesceAlong}: the start root's chain above the first shared node. */
+  #startChain: TNode[] = [];
   #nseg = 0;
   /** The deepest existing node of the last {@link TrieOperations.#chain}: `#nodes[depth]`. */
   #last: TNode;
@@ -672,8 +674,9 @@ class TrieOperations implements EngineOperations {
   /** 2009 `test_coalesce`: may a commit whose low-path is `low` be grafted? */
   #canCoalesce(start: TNode, live: TNode, low: string | null): boolean {
     if (low === null) return true;
-    const a = this.#get(start, low);
     const b = this.#get(live, low);
+    if (b !== undefined) return this.#coalesceAlong(start, this.#nodes, this.#nseg);
+    const a = this.#get(start, low);
     if (a !== undefined && b !== undefined) {
       if (a !== b) return false;
       return this.#samePermsDown(start, live, low);
@@ -683,6 +686,46 @@ class TrieOperations implements EngineOperations {
       return this.#get(live, parentOf(low)) !== undefined;
     }
     return false;
+  }
+
+  /**
+   * {@link TrieOperations.#canCoalesce} when the low-path exists in the
+   * live tree (`live[0..n]` is its chain): walks the start root along the
+   * live chain's names instead of re-parsing the path, and stops at the
+   * first node the two trees share (below it they are the same nodes, so
+   * the node is the same and every permission below is equal). Counts
+   * exactly what the full walks count: the start root's lookup (1 + the
+   * components examined) and, when the node is the same in both,
+   * {@link TrieOperations.#samePermsDown} (2 per level up to the first
+   * permissions that differ).
+   */
+  #coalesceAlong(start: TNode, live: readonly TNode[], n: number): boolean {
+    const c = this.#c;
+    let x = start;
+    let shared = 0;
+    for (; x !== live[shared]; ) {
+      if (shared === n) {
+        c.nodesVisited += 1 + n; // the whole path exists in both, but not as the same node
+        return false;
+      }
+      const next = kidsGet(x.kids, live[shared + 1]!.name);
+      if (next === undefined) {
+        c.nodesVisited += 2 + shared; // absent at start, present now
+        return false;
+      }
+      this.#startChain[shared] = x;
+      x = next;
+      shared++;
+    }
+    c.nodesVisited += 1 + n; // the start root's walk: every component exists
+    for (let k = 0; k < shared; k++) {
+      if (!samePerms(this.#startChain[k]!.perms, live[k]!.perms)) {
+        c.nodesVisited += 2 + 2 * k;
+        return false;
+      }
+    }
+    c.nodesVisited += 2 + 2 * n;
+    return true;
   }
 
   /** Permissions equal in both roots for every node from the root down to `path` (all must exist). */

@@ -108,6 +108,25 @@ let sharedReadBuffer: Buffer | undefined;
 let spareWriteReq: WriteReq | null = null;
 const READ_BUFFER_SIZE = 64 * 1024;
 
+/** Up to this many bytes a chunk is a fresh array on V8's heap, filled by a loop (one request is typically 20–60 bytes). */
+const SMALL_CHUNK = 64;
+
+/**
+ * A copy of `buf[0..n)` the caller may keep. Small reads skip Node's
+ * buffer pool and `Buffer#copy` (a JS wrapper around a native set): a
+ * small typed array and a loop cost less.
+ */
+function copyOut(buf: Buffer, n: number): Uint8Array {
+  if (n <= SMALL_CHUNK) {
+    const chunk = new Uint8Array(n);
+    for (let i = 0; i < n; i++) chunk[i] = buf[i]!;
+    return chunk;
+  }
+  const chunk = Buffer.allocUnsafe(n);
+  chunk.set(buf.subarray(0, n));
+  return chunk;
+}
+
 /** A server connection on a raw stream handle. */
 export class RawStreamConnection implements SocketServerConnection {
   readonly #handle: StreamHandle;
@@ -147,8 +166,7 @@ export class RawStreamConnection implements SocketServerConnection {
       const n = b.streamBaseState[b.kReadBytesOrError]!;
       if (n > 0) {
         if (this.#closed) return;
-        const chunk = Buffer.allocUnsafe(n);
-        readBuffer.copy(chunk, 0, 0, n);
+        const chunk = copyOut(readBuffer, n);
         const ls = this.#dataListeners;
         for (let i = 0; i < ls.length; i++) ls[i]!(chunk);
         return;

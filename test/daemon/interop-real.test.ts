@@ -35,8 +35,9 @@ async function startWatch(dir: string, path: string, n: number): Promise<{ done:
   });
   let out = '';
   const timer = setTimeout(() => child.kill(), 15_000);
+  // 'close', not 'exit': the last lines can still be in the pipe when the process exits.
   const done = new Promise<string[]>((res) =>
-    child.once('exit', () => {
+    child.once('close', () => {
       clearTimeout(timer);
       res(out.split('\n').filter(Boolean));
     }),

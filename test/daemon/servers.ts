@@ -67,7 +67,8 @@ export async function startXstormServe(engine: string, dir = shortTempDir(engine
     child,
     async stop() {
       if (child.exitCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        // 'close': its stderr (returned below) is read to the end, not only its exit seen.
+        const exited = new Promise<void>((r) => child.once('close', () => r()));
         child.kill('SIGTERM');
         await exited;
       }

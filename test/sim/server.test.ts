@@ -5,7 +5,7 @@ import { CostModel, parseProfile } from '../../runner/cost/index.ts';
 import { Daemon } from '../../daemon/index.ts';
 import { createEngine } from '../../engines/index.ts';
 import { XsClient } from '../../protocol/client.ts';
-import { twoReaders } from './two-readers.ts';
+import { simPipeline, twoReaders } from './two-readers.ts';
 
 const profile = parseProfile({
   profileVersion: 1, name: 'unit-server', description: 'test', machine: { os: 't', cpu: 't', cpuCount: 1, node: null }, sources: [],
@@ -14,14 +14,7 @@ const profile = parseProfile({
 });
 
 test('one server: requests queue, each is busy for its priced service time, replies come back after the transport delay', async () => {
-  const clock = new SimClock();
-  const daemon = new Daemon(createEngine('trie'));
-  const server = new SimServer(clock, daemon, new CostModel(profile, 'trie'));
-  const seen: string[] = [];
-  const client = (name: string) => new XsClient(server.connect(0), {
-    clock,
-    observer: { onRequest: (_type, start, end, error) => seen.push(`${name} ${start.toFixed(3)}-${end.toFixed(3)}${error ? ` ${error}` : ''}`) },
-  });
+  const { clock, daemon, server, seen, client } = simPipeline(profile);
   const a = client('a');
   const b = client('b');
   const done = Promise.all([a.read('/tool/xenstored'), b.read('/tool/xenstored'), a.read('/nope').catch(() => 'ENOENT')]);

@@ -99,14 +99,19 @@ export function isStreamHandle(h: unknown): h is StreamHandle {
   return ['useUserBuffer', 'readStart', 'readStop', 'writeBuffer', 'shutdown', 'close'].every((k) => typeof s[k] === 'function');
 }
 
+let readBuffer: Buffer | undefined;
+
 /**
- * One read buffer for every raw connection: reads are synchronous on the
- * one JS thread and each chunk is copied out before the next read.
+ * The one read buffer of every server connection, raw or `net.Socket`:
+ * reads are synchronous on the one JS thread and each chunk is copied out
+ * before the next read.
  */
-let sharedReadBuffer: Buffer | undefined;
+export function sharedReadBuffer(): Buffer {
+  return (readBuffer ??= Buffer.allocUnsafe(64 * 1024));
+}
+
 /** A write request object not bound to any write (see {@link RawStreamConnection.writeNow}). */
 let spareWriteReq: WriteReq | null = null;
-const READ_BUFFER_SIZE = 64 * 1024;
 
 /** Up to this many bytes a chunk is a fresh array on V8's heap, filled by a loop (one request is typically 20–60 bytes). */
 const SMALL_CHUNK = 64;
@@ -160,7 +165,7 @@ export class RawStreamConnection implements SocketServerConnection {
       this.buffer = null;
       if (status < 0) self.close();
     };
-    const readBuffer = (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
+    const readBuffer = sharedReadBuffer();
     handle.useUserBuffer(readBuffer);
     handle.onread = () => {
       const n = b.streamBaseState[b.kReadBytesOrError]!;
@@ -266,10 +271,5 @@ export class RawStreamConnection implements SocketServerConnection {
     this.#handle.close(() => {
       for (const l of this.#closeListeners) l();
     });
-  }
-
-  /** True once {@link close} ran (the close listeners follow when libuv has closed the handle). */
-  get closed(): boolean {
-    return this.#closed;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
-import { RawStreamConnection, isStreamHandle, rawStreamSupport } from './raw-stream.ts';
+import { RawStreamConnection, isStreamHandle, rawStreamSupport, sharedReadBuffer } from './raw-stream.ts';
 import type { ClientTransport } from './types.ts';
 
 /** Where xenstore clients look for the daemon: `$XENSTORED_PATH` or the Xen default. */
@@ -163,13 +163,6 @@ async function claimPath(path: string): Promise<void> {
 }
 
 /**
- * One read buffer for every server connection (reads are synchronous on
- * the one JS thread; each chunk is copied out before the next read).
- */
-let sharedReadBuffer: Buffer | undefined;
-const READ_BUFFER_SIZE = 64 * 1024;
-
-/**
  * Turns an accepted (paused) socket into one that reads into a shared
  * buffer (`onread`, the documented net.Socket option): the default path
  * allocates a 64 KiB store per read, shrinks it and runs the Readable
@@ -187,7 +180,7 @@ function rewrapForUserBuffer(accepted: net.Socket, onChunk: (chunk: Uint8Array) 
     accepted.resume();
     return accepted;
   }
-  const readBuffer = (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE));
+  const readBuffer = sharedReadBuffer();
   internal._handle = null;
   accepted.destroy(); // releases the server's count of the old wrapper; the handle lives on
   return new net.Socket({

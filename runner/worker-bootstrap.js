@@ -1,8 +1,9 @@
-// Worker threads cannot load .ts files: this bootstrap registers tsx's ESM
-// loader in the worker, then imports the TypeScript module named by
-// `workerData.__module` (an absolute path or file: URL).
-import { register } from 'tsx/esm/api';
+// Worker threads cannot load .ts files: this bootstrap imports the TypeScript
+// module named by `workerData.__module` (an absolute path or file: URL) from
+// its cached bundle, or through tsx's loader (see bundle-cache.js): always
+// tsx when `workerData.__sourceOnly` is set (the worker imports further .ts
+// modules at run time, which must share its module graph).
 import { workerData } from 'node:worker_threads';
+import { importEntry } from './bundle-cache.js';
 
-register();
-await import(workerData.__module);
+await importEntry(workerData.__module, { bundle: workerData.__sourceOnly !== true });

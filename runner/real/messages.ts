@@ -15,6 +15,8 @@ export type ConnectionSpec =
 export interface WorkerInit {
   /** Module the bootstrap imports (runner/real/worker.ts). */
   readonly __module: string;
+  /** Load `__module` from source, not a bundle (set with `scenarioModule`: see runner/bundle-cache.js). */
+  readonly __sourceOnly: boolean;
   readonly workerIndex: number;
   readonly scenario: string;
   /** Module whose `scenario` export replaces the registry's (tests, plug-in workloads). */

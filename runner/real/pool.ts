@@ -25,7 +25,7 @@ export class RunFailedError extends Error {
 }
 
 /** The fields of {@link WorkerInit} that every worker of a run shares. */
-export type SharedWorkerInit = Omit<WorkerInit, '__module' | 'workerIndex' | 'positions' | 'connections' | 'stopFlag'>;
+export type SharedWorkerInit = Omit<WorkerInit, '__module' | '__sourceOnly' | 'workerIndex' | 'positions' | 'connections' | 'stopFlag'>;
 
 /** Options of {@link WorkerPool.start}. */
 export interface WorkerPoolOptions {
@@ -88,7 +88,7 @@ export class WorkerPool {
     const stopFlag = new SharedArrayBuffer(4);
     const pool = new WorkerPool(stopFlag);
     for (let w = 0; w < count; w++) {
-      const init: WorkerInit = { ...options.init, __module: WORKER_MODULE, workerIndex: w, positions: positions[w]!, connections: connections[w]!, stopFlag };
+      const init: WorkerInit = { ...options.init, __module: WORKER_MODULE, __sourceOnly: options.init.scenarioModule !== undefined, workerIndex: w, positions: positions[w]!, connections: connections[w]!, stopFlag };
       pool.#spawn(w, init, positions[w]!.map((i) => options.actors[i]!.id), options);
     }
     return pool;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Launcher: xstorm is written in TypeScript and runs from its sources, so a
-// fresh clone works right after `npm ci` with no build step. The first start
-// after a change compiles bin/cli.ts into a cached bundle; later starts load
-// it directly, or fall back to tsx (see runner/bundle-cache.js).
-import { importEntry } from '../runner/bundle-cache.js';
+// fresh clone works right after `npm ci` with no build step. Each start
+// loads the sources' compiled twins, compiling what changed since the last
+// start, or falls back to tsx (see runner/compile-cache.js).
+import { importEntry } from '../runner/compile-cache.js';
 
 await importEntry(new URL('./cli.ts', import.meta.url).href);

@@ -15,7 +15,7 @@ export type ConnectionSpec =
 export interface WorkerInit {
   /** Module the bootstrap imports (runner/real/worker.ts). */
   readonly __module: string;
-  /** Load `__module` from source, not a bundle (set with `scenarioModule`: see runner/bundle-cache.js). */
+  /** Load `__module` through tsx, not compiled (set with `scenarioModule`: see runner/compile-cache.js). */
   readonly __sourceOnly: boolean;
   readonly workerIndex: number;
   readonly scenario: string;

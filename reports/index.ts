@@ -21,7 +21,9 @@ export { buildChartSpecs, toChartConfig, bandEndKeys, engineLabel, profileLabels
 export type { ChartSpec, ChartSeries, ChartBar, ChartLine, ChartMark, ChartPoint } from './chart-spec.ts';
 export { cumulativeStartChart, startTimeBand, bandSeries, startCapS, PAPER_73, type StartCurve, type StartBand } from './chart-starts.ts';
 export { kneeChart } from './chart-knee.ts';
-export { renderChart, renderChartPng, withRenderedChart, CHART_SIZE, CHART_FORMATS, PNG_SIZE, type ChartFormat } from './render.ts';
+// The chart renderer (./render.ts) is not re-exported: it loads the canvas
+// (~0.2 s of every start); import it directly where charts are drawn.
+export type { ChartFormat } from './render.ts';
 export { METRICS, CHARTED_METRICS, TABLE_METRICS, shown, type Metric, type MetricId } from './metrics.ts';
 export { formatNumber, formatPercent, formatValueLabel, formatBounded, ratioBound, sameLength, lengthsDiffer, type Bound } from './format.ts';
 export { toCsv, CSV_COLUMNS } from './csv.ts';

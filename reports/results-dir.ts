@@ -10,7 +10,7 @@ import type { ResultsFile } from './schema.ts';
 import { RESULTS_JSON, serializeResultsFile } from './io.ts';
 import { writeFilesAtomic, type PendingFile } from './atomic.ts';
 import { buildChartSpecs } from './charts.ts';
-import { renderChart, type ChartFormat } from './render.ts';
+import type { ChartFormat } from './render.ts';
 import { toCsv } from './csv.ts';
 import { toMarkdown } from './markdown.ts';
 import { toLatex } from './latex.ts';
@@ -38,8 +38,12 @@ export interface ResultsDirOptions {
   readonly html?: boolean;
 }
 
-/** Renders the report artefacts of some sources (no results.json). */
-export function renderReport(sources: readonly ReportSource[], options: ResultsDirOptions = {}): PendingFile[] {
+/**
+ * Renders the report artefacts of some sources (no results.json). The chart
+ * renderer is imported here, when charts are drawn: it loads the canvas
+ * (~0.2 s), which commands that draw nothing (`serve`, `gate`) never need.
+ */
+export async function renderReport(sources: readonly ReportSource[], options: ResultsDirOptions = {}): Promise<PendingFile[]> {
   const charts = buildChartSpecs(sources);
   const files: PendingFile[] = [
     { name: RESULTS_DIR_FILES.csv, data: toCsv(sources) },
@@ -48,6 +52,7 @@ export function renderReport(sources: readonly ReportSource[], options: ResultsD
   ];
   if (options.html !== false) files.push({ name: RESULTS_DIR_FILES.html, data: toHtml(sources, charts) });
   if (options.png !== false) {
+    const { renderChart } = await import('./render.ts');
     const formats: ChartFormat[] = options.vector === false ? ['png'] : ['png', 'svg', 'pdf'];
     for (const chart of charts) {
       for (const format of formats) files.push({ name: path.join(RESULTS_DIR_FILES.charts, `${chart.id}.${format}`), data: renderChart(chart, format) });
@@ -65,7 +70,7 @@ export function renderReport(sources: readonly ReportSource[], options: ResultsD
  */
 export async function writeResultsDir(dir: string, file: ResultsFile, options: ResultsDirOptions = {}): Promise<string[]> {
   const json = serializeResultsFile(file, path.join(dir, RESULTS_JSON));
-  const files = [...renderReport(labelSources([file]), options), { name: RESULTS_JSON, data: json }];
+  const files = [...(await renderReport(labelSources([file]), options)), { name: RESULTS_JSON, data: json }];
   return writeFilesAtomic(dir, files, options.png === false ? undefined : RESULTS_DIR_FILES.charts);
 }
 
@@ -76,5 +81,5 @@ export async function writeResultsDir(dir: string, file: ResultsFile, options: R
  */
 export async function writeReport(dir: string, files: readonly ResultsFile[], options: ResultsDirOptions = {}): Promise<string[]> {
   if (files.length === 1) return writeResultsDir(dir, files[0]!, options);
-  return writeFilesAtomic(dir, renderReport(labelSources(files), options), options.png === false ? undefined : RESULTS_DIR_FILES.charts);
+  return writeFilesAtomic(dir, await renderReport(labelSources(files), options), options.png === false ? undefined : RESULTS_DIR_FILES.charts);
 }

@@ -19,7 +19,6 @@ import type { ResultsFile } from '../../reports/schema.ts';
 import { SCHEMA_VERSION } from '../../reports/schema.ts';
 import { writeResultsDir } from '../../reports/results-dir.ts';
 import { writeFilesAtomic } from '../../reports/atomic.ts';
-import { renderChartPng } from '../../reports/render.ts';
 import type { Meta } from '../../reports/schema.ts';
 import { todayCharts } from './charts.ts';
 import type { TodayConfig } from './defaults.ts';
@@ -80,9 +79,11 @@ export function todayOutcome(measurements: TodayMeasurements, config: TodayConfi
 export async function writeTodayResults(dir: string, outcome: TodayOutcome, options: { readonly png?: boolean } = {}): Promise<string> {
   await writeResultsDir(dir, outcome.file, { png: options.png ?? true });
   const charts = todayCharts(outcome.measurements.cells, outcome.report, outcome.file.config['defaults'] as TodayConfig);
+  // The renderer loads the canvas (~0.2 s): only when there are charts to draw.
+  const { renderChartPng } = options.png === false ? { renderChartPng: undefined } : await import('../../reports/render.ts');
   const files = [
     { name: 'today.md', data: outcome.markdown },
-    ...(options.png === false ? [] : charts.map((c) => ({ name: nodePath.join('today', `${c.id}.png`), data: renderChartPng(c) }))),
+    ...(renderChartPng === undefined ? [] : charts.map((c) => ({ name: nodePath.join('today', `${c.id}.png`), data: renderChartPng(c) }))),
   ];
   await writeFilesAtomic(dir, files, options.png === false ? undefined : 'today');
   return dir;

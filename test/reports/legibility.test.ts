@@ -9,8 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildChartSpecs, chartLayout, labelSources, layoutProblems, renderChart, withRenderedChart, CHART_SIZE, type ChartSpec, type ResultsFile,
+  buildChartSpecs, chartLayout, labelSources, layoutProblems, type ChartSpec, type ResultsFile,
 } from '../../reports/index.ts';
+import { renderChart, withRenderedChart, CHART_SIZE } from '../../reports/render.ts';
 import { benchFixture, paperRun, realFixture, smallFixture, sweepFixture } from './fixtures.ts';
 
 function problemsOf(spec: ChartSpec): string[] {

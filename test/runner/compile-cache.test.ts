@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compiledEntry } from '../../runner/compile-cache.js';
 
+// These tests are about the cache itself: on even when the suite runs with it off.
+delete process.env['XSTORM_NO_COMPILE_CACHE'];
+
 /** A throw-away project: src/main.ts imports src/part.ts and reports its own import.meta.url. */
 function project(): { opts: { root: string; cacheDir: string; sourceDirs: string[] }; main: string; part: string; twin: (rel: string) => string; done: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'xstorm-compile-'));

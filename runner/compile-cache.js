@@ -7,14 +7,15 @@
 // modules and every dependency's, is a round trip to it). So a start finds
 // the sources' compiled twins in node_modules/.cache/xstorm/src/ (one .js
 // per .ts, the same tree), compiles those whose source changed (esbuild,
-// the type stripping tsx itself uses, ~0.2 s for all of them), and imports
-// them natively. Checking costs one stat per source (~3 ms).
+// the type stripping tsx itself uses, ~0.3 s for all of them), and imports
+// them natively. Checking costs one stat per source (2-7 ms in all).
 //
-// Module by module, not one bundle: a bundle puts every module into one
-// scope, where esbuild turns top-level constants into variables, and
-// `xstorm serve` then promoted 5x more bytes out of V8's young generation
-// and served ~11 % fewer requests per second (xsload own K=32, 8 alternating
-// pairs). Compiled module by module it promotes less than under tsx.
+// Module by module, not one bundle: with one bundle (every module in one
+// scope, top-level constants turned into variables) `xstorm serve`
+// promoted 5x more bytes out of V8's young generation and served ~11 %
+// fewer requests per second (xsload own K=32, 8 alternating pairs);
+// compiled module by module it promotes no more than under tsx and serves
+// as fast.
 //
 // Each module's `import.meta.url` becomes its source file's URL, so files
 // found relative to a module (profiles, worker scripts, the repository

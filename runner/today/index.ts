@@ -18,7 +18,7 @@ import * as nodePath from 'node:path';
 import type { ResultsFile } from '../../reports/schema.ts';
 import { SCHEMA_VERSION } from '../../reports/schema.ts';
 import { writeResultsDir } from '../../reports/results-dir.ts';
-import { writeFilesAtomic } from '../../reports/atomic.ts';
+import { writeFilesAtomic, type PendingFile } from '../../reports/atomic.ts';
 import type { Meta } from '../../reports/schema.ts';
 import { todayCharts } from './charts.ts';
 import type { TodayConfig } from './defaults.ts';
@@ -78,13 +78,13 @@ export function todayOutcome(measurements: TodayMeasurements, config: TodayConfi
  */
 export async function writeTodayResults(dir: string, outcome: TodayOutcome, options: { readonly png?: boolean } = {}): Promise<string> {
   await writeResultsDir(dir, outcome.file, { png: options.png ?? true });
-  const charts = todayCharts(outcome.measurements.cells, outcome.report, outcome.file.config['defaults'] as TodayConfig);
-  // The renderer loads the canvas (~0.2 s): only when there are charts to draw.
-  const { renderChartPng } = options.png === false ? { renderChartPng: undefined } : await import('../../reports/render.ts');
-  const files = [
-    { name: 'today.md', data: outcome.markdown },
-    ...(renderChartPng === undefined ? [] : charts.map((c) => ({ name: nodePath.join('today', `${c.id}.png`), data: renderChartPng(c) }))),
-  ];
+  const files: PendingFile[] = [{ name: 'today.md', data: outcome.markdown }];
+  if (options.png !== false) {
+    // The renderer loads the canvas (~0.2 s): imported only when there are charts to draw.
+    const { renderChartPng } = await import('../../reports/render.ts');
+    const charts = todayCharts(outcome.measurements.cells, outcome.report, outcome.file.config['defaults'] as TodayConfig);
+    for (const c of charts) files.push({ name: nodePath.join('today', `${c.id}.png`), data: renderChartPng(c) });
+  }
   await writeFilesAtomic(dir, files, options.png === false ? undefined : 'today');
   return dir;
 }

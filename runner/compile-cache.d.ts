@@ -19,5 +19,5 @@ export interface CacheOptions {
 /** The file: URL of `entry`'s compiled twin, compiling what changed; null to load `entry` through tsx. */
 export declare function compiledEntry(entry: string, options?: CacheOptions): Promise<string | null>;
 
-/** Imports `entry`'s compiled twin, or `entry` through tsx (always with `compiled: false`). */
+/** Imports `entry`'s compiled twin, or `entry` itself through tsx (always so with `compiled: false`). */
 export declare function importEntry(entry: string, options?: { readonly compiled?: boolean }): Promise<unknown>;
